@@ -1,0 +1,13 @@
+using Microsoft.Extensions.Logging;
+
+namespace ReactorNet;
+
+/// <summary>The library's log messages, source-generated: no formatting cost when the level is off.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Event handler for fd {Fd} threw; its registration was removed and the loop goes on")]
+    public static partial void HandlerFailed(ILogger logger, int fd, Exception exception);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "A posted callback or timer threw; the loop goes on")]
+    public static partial void CallbackFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,117 @@
+using ReactorNet.Interop;
+
+namespace ReactorNet;
+
+public sealed unsafe partial class Reactor
+{
+    /// <summary>
+    /// Registers <paramref name="fd"/> for <paramref name="interest"/>; from now on
+    /// <paramref name="handler"/> hears of its readiness on the loop thread.
+    /// </summary>
+    /// <param name="fd">An open file descriptor (ideally non-blocking and close-on-exec).</param>
+    /// <param name="interest">What to listen for.</param>
+    /// <param name="handler">Who to tell.</param>
+    /// <param name="ownsFd">Whether the reactor closes <paramref name="fd"/> on <see cref="Unregister"/>, on a handler fault and on <see cref="Dispose"/>.</param>
+    /// <returns>The registration; keep it to modify or remove it.</returns>
+    /// <exception cref="SystemCallException"><c>epoll_ctl</c> refused, e.g. EBADF for a descriptor that is not open, EPERM for a regular file.</exception>
+    /// <exception cref="InvalidOperationException">Called from a thread other than the running loop's.</exception>
+    public Registration Register(int fd, Interest interest, IEventHandler handler, bool ownsFd = false)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        ThrowIfDisposed();
+        ThrowIfNotLoopThread();
+        ulong token = _registrations.Add(fd, handler, ownsFd);
+        try
+        {
+            AddToEpoll(fd, interest, token);
+        }
+        catch
+        {
+            _registrations.Remove(token);
+            throw;
+        }
+        return new Registration(this, token, fd);
+    }
+
+    /// <summary>Replaces the interest of a live registration (and re-arms a one-shot one).</summary>
+    /// <param name="registration">The registration.</param>
+    /// <param name="interest">The new interest.</param>
+    /// <exception cref="InvalidOperationException">The registration is not live in this reactor, or the call is not on the loop thread.</exception>
+    /// <exception cref="SystemCallException"><c>epoll_ctl</c> refused.</exception>
+    public void Modify(Registration registration, Interest interest)
+    {
+        ThrowIfDisposed();
+        ThrowIfNotLoopThread();
+        ThrowIfNotLive(registration);
+        byte* ev = stackalloc byte[16];
+        EpollEvent.Set(ev, (uint)interest, registration.Token);
+        Errno.ThrowIfError(Libc.epoll_ctl(_epollFd, Libc.EPOLL_CTL_MOD, registration.Fd, ev), "epoll_ctl(MOD)");
+    }
+
+    /// <summary>
+    /// Removes a registration: no event is delivered for it afterwards, not even one the kernel had
+    /// already queued. Closes the descriptor when the registration owns it. Removing a registration
+    /// that is no longer live does nothing.
+    /// </summary>
+    /// <param name="registration">The registration.</param>
+    /// <returns>Whether the registration was live.</returns>
+    /// <exception cref="InvalidOperationException">Not called on the loop thread.</exception>
+    public bool Unregister(Registration registration)
+    {
+        ThrowIfDisposed();
+        ThrowIfNotLoopThread();
+        if (!IsRegistered(registration))
+        {
+            return false;
+        }
+        RemoveRegistration(registration.Token, closeOwnedFd: true);
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="registration"/> is live in this reactor.</summary>
+    /// <param name="registration">The registration.</param>
+    public bool IsRegistered(Registration registration) =>
+        ReferenceEquals(registration.Reactor, this) && Volatile.Read(ref _released) == 0 &&
+        !System.Runtime.CompilerServices.Unsafe.IsNullRef(ref _registrations.Find(registration.Token));
+
+    private void RemoveRegistration(ulong token, bool closeOwnedFd)
+    {
+        ref RegistrationTable.Slot slot = ref _registrations.Find(token);
+        int fd = slot.Fd;
+        bool close = closeOwnedFd && slot.OwnsFd;
+        // DEL before close: once closed, a dup'ed or forked copy of the descriptor would keep the
+        // entry alive in the interest list and we could never remove it. ENOENT/EBADF mean the
+        // caller closed it first; the kernel has then already dropped the entry.
+        Libc.epoll_ctl(_epollFd, Libc.EPOLL_CTL_DEL, fd, null);
+        _registrations.Remove(token);
+        if (close)
+        {
+            FileDescriptor.Close(fd);
+        }
+    }
+
+    private void AddToEpoll(int fd, Interest interest, ulong token)
+    {
+        byte* ev = stackalloc byte[16];
+        EpollEvent.Set(ev, (uint)interest, token);
+        Errno.ThrowIfError(Libc.epoll_ctl(_epollFd, Libc.EPOLL_CTL_ADD, fd, ev), "epoll_ctl(ADD)");
+    }
+
+    private void ThrowIfNotLive(Registration registration)
+    {
+        if (!IsRegistered(registration))
+        {
+            throw new InvalidOperationException($"Registration {registration} is not live in this reactor.");
+        }
+    }
+
+    /// <summary>Loop-only methods assert their thread: a table touched from two threads corrupts silently.</summary>
+    internal void ThrowIfNotLoopThread()
+    {
+        Thread? owner = _loopThread;
+        if (owner is not null && owner != Thread.CurrentThread)
+        {
+            throw new InvalidOperationException("This method must be called on the reactor's loop thread; use RunInLoop or Post from other threads.");
+        }
+    }
+}

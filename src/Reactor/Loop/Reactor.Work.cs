@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace ReactorNet;
+
+public sealed partial class Reactor
+{
+    private static readonly Action<object?> s_invokeAction = static state => ((Action)state!)();
+
+    /// <summary>Queues <paramref name="action"/> to run on the loop thread, after the current round; FIFO. Safe from any thread.</summary>
+    /// <param name="action">The work. If it throws, the exception is logged and the loop goes on.</param>
+    /// <exception cref="ObjectDisposedException">The reactor was disposed.</exception>
+    public void Post(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        Enqueue(new WorkQueue.Item(s_invokeAction, action));
+    }
+
+    /// <summary>
+    /// Queues <paramref name="action"/>(<paramref name="state"/>) to run on the loop thread; FIFO.
+    /// Allocates nothing when <paramref name="action"/> is a cached delegate (a static lambda).
+    /// </summary>
+    /// <typeparam name="TState">The state's type (a reference type, so it is not boxed).</typeparam>
+    /// <param name="action">The work.</param>
+    /// <param name="state">Its argument.</param>
+    /// <exception cref="ObjectDisposedException">The reactor was disposed.</exception>
+    public void Post<TState>(Action<TState> action, TState state)
+        where TState : class?
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        // Action<TState> and Action<object?> have the same calling convention for a reference
+        // type TState, so the delegate can be stored without a wrapper allocation.
+        Enqueue(new WorkQueue.Item(Unsafe.As<Action<object?>>(action), state));
+    }
+
+    /// <summary>Runs <paramref name="action"/> now when called on the loop thread, else posts it (muduo's runInLoop).</summary>
+    /// <param name="action">The work.</param>
+    public void RunInLoop(Action action)
+    {
+        if (IsInLoopThread)
+        {
+            action();
+        }
+        else
+        {
+            Post(action);
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/>(<paramref name="state"/>) now on the loop thread, else posts it.</summary>
+    /// <typeparam name="TState">The state's type.</typeparam>
+    /// <param name="action">The work.</param>
+    /// <param name="state">Its argument.</param>
+    public void RunInLoop<TState>(Action<TState> action, TState state)
+        where TState : class?
+    {
+        if (IsInLoopThread)
+        {
+            action(state);
+        }
+        else
+        {
+            Post(action, state);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> on the loop thread after <paramref name="dueTime"/>, and then
+    /// every <paramref name="period"/> if that is positive. Safe from any thread. Resolution is about
+    /// a millisecond: the loop sleeps in <c>epoll_wait</c> until the earliest timer is due.
+    /// </summary>
+    /// <param name="dueTime">Delay before the first call (zero or more).</param>
+    /// <param name="callback">The work.</param>
+    /// <param name="period">Interval between calls; <see cref="TimeSpan.Zero"/> for a one-shot timer.</param>
+    /// <returns>The timer, to cancel it.</returns>
+    public ReactorTimer Schedule(TimeSpan dueTime, Action callback, TimeSpan period = default)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return Schedule(dueTime, s_invokeAction, callback, period);
+    }
+
+    /// <summary>Like <see cref="Schedule(TimeSpan, Action, TimeSpan)"/> with a state argument (no closure allocation).</summary>
+    /// <typeparam name="TState">The state's type.</typeparam>
+    /// <param name="dueTime">Delay before the first call.</param>
+    /// <param name="callback">The work.</param>
+    /// <param name="state">Its argument.</param>
+    /// <param name="period">Interval between calls; zero for one-shot.</param>
+    /// <returns>The timer, to cancel it.</returns>
+    public ReactorTimer Schedule<TState>(TimeSpan dueTime, Action<TState> callback, TState state, TimeSpan period = default)
+        where TState : class?
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return Schedule(dueTime, Unsafe.As<Action<object?>>(callback), state, period);
+    }
+
+    private ReactorTimer Schedule(TimeSpan dueTime, Action<object?> callback, object? state, TimeSpan period)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dueTime, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(period, TimeSpan.Zero);
+        ThrowIfDisposed();
+        var timer = new ReactorTimer(this, callback, state, Stopwatch.GetTimestamp() + ToTicks(dueTime), ToTicks(period));
+        RunInLoop(static t => t.Reactor.AddTimer(t), timer);
+        return timer;
+    }
+
+    /// <summary>Moves a live timer's due time (transport idle and close timeouts re-use one timer).</summary>
+    internal void Reschedule(ReactorTimer timer, TimeSpan dueTime)
+    {
+        _timers.Remove(timer);
+        timer.DueTimestamp = Stopwatch.GetTimestamp() + ToTicks(dueTime);
+        timer.Fired = false;
+        if (!timer.IsCancelled)
+        {
+            _timers.Add(timer);
+        }
+    }
+
+    internal void CancelTimer(ReactorTimer timer)
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            RunInLoop(static t => t.Reactor._timers.Remove(t), timer);
+        }
+    }
+
+    /// <summary>Timers waiting to fire.</summary>
+    public int PendingTimerCount => _timers.Count;
+
+    private void AddTimer(ReactorTimer timer)
+    {
+        if (!timer.IsCancelled)
+        {
+            _timers.Add(timer);
+        }
+    }
+
+    private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private void Enqueue(WorkQueue.Item item)
+    {
+        ThrowIfDisposed();
+        _work.Enqueue(item);
+        // The loop runs the queue at the end of every round; only a sleeping loop needs the eventfd.
+        if (!IsInLoopThread)
+        {
+            Wake();
+        }
+    }
+}

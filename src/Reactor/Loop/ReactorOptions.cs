@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Logging;
+
+namespace ReactorNet;
+
+/// <summary>Settings for a <see cref="Reactor"/>.</summary>
+public sealed class ReactorOptions
+{
+    /// <summary>
+    /// How many events one <c>epoll_wait</c> may return (default 256). Larger batches mean fewer
+    /// system calls under load; the kernel hands out the rest on the next round, round-robin.
+    /// </summary>
+    public int MaxEventsPerWait { get; set; } = 256;
+
+    /// <summary>
+    /// Busy-poll <c>epoll_wait</c> with a zero timeout for up to this long before sleeping (default
+    /// zero: never spin). Spinning trades a CPU core for the wake-up latency of a sleeping thread; it
+    /// helps a loop with very few, chatty connections and wastes a core otherwise.
+    /// </summary>
+    public TimeSpan SpinBeforeBlock { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Where the reactor logs; <see langword="null"/> logs nothing.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The name of the thread <see cref="Reactor.Start"/> creates (default <c>reactor</c>).</summary>
+    public string ThreadName { get; set; } = "reactor";
+
+    internal void Validate()
+    {
+        if (MaxEventsPerWait is < 1 or > 1 << 20)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxEventsPerWait), MaxEventsPerWait, "MaxEventsPerWait must be between 1 and 1048576.");
+        }
+        if (SpinBeforeBlock < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SpinBeforeBlock), SpinBeforeBlock, "SpinBeforeBlock cannot be negative.");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace ReactorNet;
+
+/// <summary>
+/// A one-shot or periodic timer on a <see cref="Reactor"/>, created by
+/// <see cref="Reactor.Schedule(TimeSpan, Action, TimeSpan)"/>. Its callback runs on the loop thread.
+/// </summary>
+public sealed class ReactorTimer
+{
+    internal ReactorTimer(Reactor reactor, Action<object?> callback, object? state, long dueTimestamp, long periodTicks)
+    {
+        Reactor = reactor;
+        Callback = callback;
+        State = state;
+        DueTimestamp = dueTimestamp;
+        PeriodTicks = periodTicks;
+    }
+
+    internal Action<object?> Callback { get; }
+    internal object? State { get; }
+    internal long DueTimestamp { get; set; }
+    internal long PeriodTicks { get; }
+
+    /// <summary>Position in the timer heap, or -1 while not queued.</summary>
+    internal int HeapIndex { get; set; } = -1;
+
+    private volatile bool _cancelled;
+
+    /// <summary>The reactor that runs this timer.</summary>
+    public Reactor Reactor { get; }
+
+    /// <summary>Whether <see cref="Cancel"/> was called.</summary>
+    public bool IsCancelled => _cancelled;
+
+    /// <summary>Whether the timer will still fire (not cancelled and, if one-shot, not yet fired).</summary>
+    public bool IsActive => !_cancelled && (HeapIndex >= 0 || PeriodTicks > 0 || !Fired);
+
+    internal bool Fired { get; set; }
+
+    /// <summary>
+    /// Cancels the timer from any thread. After it returns on the loop thread the callback will not
+    /// run; called from another thread, a callback already running may finish.
+    /// </summary>
+    public void Cancel()
+    {
+        if (_cancelled)
+        {
+            return;
+        }
+        _cancelled = true;
+        Reactor.CancelTimer(this);
+    }
+}

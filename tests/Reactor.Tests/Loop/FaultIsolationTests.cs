@@ -1,0 +1,103 @@
+using ReactorNet.Tests.Support;
+
+namespace ReactorNet.Tests.Loop;
+
+public sealed class FaultIsolationTests
+{
+    [Fact]
+    public void A_throwing_handler_is_logged_removed_and_the_loop_serves_everyone_else()
+    {
+        var log = new CapturingLoggerFactory();
+        using var loop = new LoopHarness(new ReactorOptions { LoggerFactory = log });
+        var (badR, badW) = NativeTestHelpers.Pipe();
+        var (goodR, goodW) = NativeTestHelpers.Pipe();
+        int badCalls = 0;
+        var goodGot = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bad = new DelegateHandler((_, _) =>
+        {
+            Interlocked.Increment(ref badCalls);
+            throw new InvalidOperationException("handler bug");
+        });
+        var good = new DelegateHandler((reg, _) =>
+        {
+            Span<byte> b = stackalloc byte[8];
+            NativeTestHelpers.Read(reg.Fd, b);
+            goodGot.TrySetResult();
+        });
+        loop.Invoke(() =>
+        {
+            loop.Reactor.Register(badR, Interest.Readable, bad, ownsFd: true);
+            loop.Reactor.Register(goodR, Interest.Readable, good, ownsFd: true);
+        });
+
+        NativeTestHelpers.WriteByte(badW); // level-triggered: it would throw every round if it stayed registered
+        SpinWait.SpinUntil(() => Volatile.Read(ref badCalls) == 1, LoopHarness.Timeout).Should().BeTrue();
+        NativeTestHelpers.WriteByte(goodW);
+        LoopHarness.Wait(goodGot.Task);
+        loop.WaitRounds(20);
+
+        Volatile.Read(ref badCalls).Should().Be(1);
+        log.Entries.Should().Contain(e => e.Exception is InvalidOperationException && e.Message.Contains($"fd {badR}"));
+        NativeTestHelpers.TryWriteByte(badW).Should().Be(-32, "the faulty registration owned its fd, so it was closed");
+        loop.Invoke(() => loop.Reactor.RegistrationCount).Should().Be(1);
+        NativeTestHelpers.Close(badW);
+        NativeTestHelpers.Close(goodW);
+    }
+
+    /// <summary>
+    /// PITFALLS #1. Two eventfds are ready in the same epoll_wait batch. Whichever handler runs first
+    /// unregisters and closes the other, then opens a new eventfd — which the kernel gives the
+    /// just-freed number — and registers it (reusing the freed table slot). The batch still holds
+    /// the old registration's event; it must be dropped, not handed to the new owner.
+    /// </summary>
+    [Fact]
+    public void A_stale_event_for_a_closed_and_reused_fd_is_never_delivered_to_the_new_owner()
+    {
+        using var loop = new LoopHarness();
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            int a = NativeTestHelpers.EventFd(), b = NativeTestHelpers.EventFd();
+            int newOwnerCalls = 0, reusedFd = -1;
+            Registration regA = default, regB = default;
+            var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var newOwner = new DelegateHandler((_, _) => Interlocked.Increment(ref newOwnerCalls)); // never signalled: must hear nothing
+            Registration replacement = default;
+
+            void Victimize(Registration self, Registration other)
+            {
+                if (handled.Task.IsCompleted)
+                {
+                    return;
+                }
+                NativeTestHelpers.DrainEventFd(self.Fd);
+                int oldFd = other.Fd;
+                other.Unregister(); // owned: closes the fd
+                int fresh = NativeTestHelpers.EventFd();
+                reusedFd = fresh == oldFd ? fresh : -1;
+                replacement = loop.Reactor.Register(fresh, Interest.Readable, newOwner, ownsFd: true);
+                handled.SetResult();
+            }
+
+            loop.Invoke(() =>
+            {
+                regA = loop.Reactor.Register(a, Interest.Readable, new DelegateHandler((r, _) => Victimize(r, regB)), ownsFd: true);
+                regB = loop.Reactor.Register(b, Interest.Readable, new DelegateHandler((r, _) => Victimize(r, regA)), ownsFd: true);
+                // Signal both from the loop thread so they land in the same epoll_wait batch.
+                NativeTestHelpers.SignalEventFd(a);
+                NativeTestHelpers.SignalEventFd(b);
+            });
+            LoopHarness.Wait(handled.Task);
+            loop.WaitRounds(10);
+
+            reusedFd.Should().NotBe(-1, "the kernel hands out the lowest free fd number, so the race is really set up");
+            Volatile.Read(ref newOwnerCalls).Should().Be(0);
+            loop.Invoke(() =>
+            {
+                replacement.Unregister();
+                regA.Unregister();
+                regB.Unregister();
+            });
+        }
+        loop.Reactor.StaleEventCount.Should().BeGreaterThan(0, "the stale events were seen and dropped");
+    }
+}
