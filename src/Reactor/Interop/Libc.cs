@@ -69,6 +69,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags);
 
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int unlink(string path);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint read(int fd, byte* buf, nint count);
 

@@ -65,6 +65,7 @@ public sealed unsafe partial class Reactor : IDisposable
         _threadName = options.ThreadName;
         _logger = options.LoggerFactory?.CreateLogger<Reactor>() ?? NullLogger<Reactor>.Instance;
         _logCallbackFault = ex => Log.CallbackFailed(_logger, ex);
+        Metrics = ReactorMetrics.Create(options.MeterFactory);
 
         _epollFd = Errno.ThrowIfError(Libc.epoll_create1(Libc.EPOLL_CLOEXEC), "epoll_create1");
         try
@@ -94,6 +95,47 @@ public sealed unsafe partial class Reactor : IDisposable
     public long StaleEventCount => Interlocked.Read(ref _staleEvents);
 
     internal ILogger Logger => _logger;
+
+    internal ReactorMetrics Metrics { get; }
+
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the loop: inline on the loop thread or when no loop is
+    /// running (set-up and tear-down), posted otherwise. Does nothing once disposed.
+    /// </summary>
+    internal void Execute<TState>(Action<TState> action, TState state)
+        where TState : class?
+    {
+        if (IsDisposed)
+        {
+            return;
+        }
+        if (IsInLoopThread || !IsRunning)
+        {
+            action(state);
+        }
+        else
+        {
+            try
+            {
+                Post(action, state);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed in the meantime: the reactor closed what it owned.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Per-loop state of the transport layer (its read buffer and segment pool). Kept here as an
+    /// opaque slot so the loop does not depend on the layer above it. Loop thread only.
+    /// </summary>
+    internal object? TransportState { get; set; }
+
+    /// <summary>The Stopwatch timestamp taken when the current round's <c>epoll_wait</c> returned: a cheap "now" for callbacks.</summary>
+    internal long LoopTimestamp { get; private set; }
 
     /// <summary>
     /// Runs the loop on the calling thread until <see cref="Stop"/>. Work posted before the loop
@@ -218,6 +260,7 @@ public sealed unsafe partial class Reactor : IDisposable
         {
             count = Libc.epoll_wait(_epollFd, _events, _maxEvents, timeout);
         }
+        LoopTimestamp = Stopwatch.GetTimestamp();
         if (count < 0)
         {
             int errno = Errno.Last;
@@ -233,9 +276,17 @@ public sealed unsafe partial class Reactor : IDisposable
         }
         if (_timers.Count > 0)
         {
-            _timers.RunDue(Stopwatch.GetTimestamp(), _logCallbackFault);
+            _timers.RunDue(LoopTimestamp, _logCallbackFault);
         }
         _work.RunAll(_logCallbackFault);
+        if (count > 0)
+        {
+            Metrics.EventsDispatched(count);
+            if (Metrics.LoopDurationEnabled)
+            {
+                Metrics.LoopIteration(Stopwatch.GetElapsedTime(LoopTimestamp).TotalSeconds);
+            }
+        }
     }
 
     /// <summary>Polls without sleeping for up to <see cref="ReactorOptions.SpinBeforeBlock"/>.</summary>

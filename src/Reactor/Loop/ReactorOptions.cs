@@ -21,6 +21,12 @@ public sealed class ReactorOptions
     /// <summary>Where the reactor logs; <see langword="null"/> logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>
+    /// Where the reactor's instruments are created (meter <c>Reactor</c>); <see langword="null"/>
+    /// uses one process-wide meter, which is what <c>dotnet-counters</c> sees.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>The name of the thread <see cref="Reactor.Start"/> creates (default <c>reactor</c>).</summary>
     public string ThreadName { get; set; } = "reactor";
 

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Sockets;
+using ReactorNet.Interop;
+
+namespace ReactorNet.Tcp;
+
+/// <summary>
+/// One listening socket on one loop: accepts until EAGAIN (at most
+/// <see cref="TcpServerOptions.MaxAcceptsPerWake"/> per event) and hands each descriptor to the server.
+/// Out of descriptors (EMFILE/ENFILE), the pending connections would keep the listener readable
+/// and spin the loop; the acceptor sheds them with a reserved spare descriptor and stops
+/// watching the listener for a back-off that grows while the condition lasts.
+/// </summary>
+internal sealed unsafe class Acceptor : IEventHandler
+{
+    private const int MinBackoffMs = 10;
+    private const int MaxBackoffMs = 1000;
+
+    private readonly TcpServer _server;
+    private readonly int _maxAccepts;
+    private int _listenFd;
+    private int _spareFd;
+    private Registration _registration;
+    private int _backoffMs = MinBackoffMs;
+    private int _suppressedLogs;
+    private long _lastLogTimestamp;
+
+    public Acceptor(TcpServer server, Reactor reactor, EndPoint endPoint, TcpServerOptions options)
+    {
+        _server = server;
+        Reactor = reactor;
+        _maxAccepts = options.MaxAcceptsPerWake;
+        _listenFd = Sockets.Create(endPoint);
+        try
+        {
+            if (endPoint is IPEndPoint ip)
+            {
+                if (options.ReuseAddress)
+                {
+                    Sockets.SetInt(_listenFd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1, "SO_REUSEADDR");
+                }
+                if (ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.Address.Equals(IPAddress.IPv6Any))
+                {
+                    Sockets.SetInt(_listenFd, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, options.DualMode ? 0 : 1, "IPV6_V6ONLY");
+                }
+            }
+            if (options.ReusePort)
+            {
+                Sockets.SetInt(_listenFd, Libc.SOL_SOCKET, Libc.SO_REUSEPORT, 1, "SO_REUSEPORT");
+            }
+            Sockets.Bind(_listenFd, endPoint);
+            Errno.ThrowIfError(Libc.listen(_listenFd, options.Backlog), "listen");
+            LocalEndPoint = Sockets.LocalEndPoint(_listenFd) ?? endPoint;
+            _spareFd = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC);
+        }
+        catch
+        {
+            FileDescriptor.Close(_listenFd);
+            throw;
+        }
+    }
+
+    public Reactor Reactor { get; }
+
+    public EndPoint LocalEndPoint { get; }
+
+    /// <summary>Starts watching the listener; runs on the loop (or before it runs).</summary>
+    public void Start() => Reactor.Execute(static a => a._registration = a.Reactor.Register(a._listenFd, Interest.Readable, a, ownsFd: true), this);
+
+    /// <summary>Stops accepting and closes the listener and the spare descriptor.</summary>
+    public void Stop() => Reactor.Execute(static a => a.StopInLoop(), this);
+
+    private void StopInLoop()
+    {
+        if (_listenFd < 0)
+        {
+            return;
+        }
+        if (!_registration.Unregister())
+        {
+            FileDescriptor.Close(_listenFd); // never registered (Start did not run)
+        }
+        _listenFd = -1;
+        FileDescriptor.Close(_spareFd);
+        _spareFd = -1;
+    }
+
+    public void OnEvent(Registration registration, Readiness readiness)
+    {
+        for (int i = 0; i < _maxAccepts; i++)
+        {
+            int fd = Libc.accept4(_listenFd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
+            if (fd >= 0)
+            {
+                _backoffMs = MinBackoffMs;
+                _server.Adopt(fd, Reactor);
+                if (_listenFd < 0)
+                {
+                    return; // the server was stopped from a callback
+                }
+                continue;
+            }
+            switch (Errno.Last)
+            {
+                case Errno.EAGAIN:
+                    return;
+                case Errno.EINTR:
+                case Errno.ECONNABORTED: // the client gave up while queued: try the next one
+                case 71: // EPROTO
+                    continue;
+                case Errno.EMFILE:
+                case Errno.ENFILE:
+                case Errno.ENOBUFS:
+                case Errno.ENOMEM:
+                    OutOfResources(Errno.Last);
+                    return;
+                default:
+                    Log.AcceptFailed(Reactor.Logger, new SystemCallException("accept4", Errno.Last));
+                    OutOfResources(Errno.Last);
+                    return;
+            }
+        }
+    }
+
+    private void OutOfResources(int errno)
+    {
+        // Shed what is queued: free the spare, accept into its slot, close at once (the client
+        // sees the connection end instead of hanging in the queue), and take the spare back.
+        int shed = 0;
+        if (_spareFd >= 0)
+        {
+            FileDescriptor.Close(_spareFd);
+            int fd;
+            while (shed < _maxAccepts && (fd = Libc.accept4(_listenFd, null, null, Libc.SOCK_CLOEXEC)) >= 0)
+            {
+                Sockets.SetLingerZero(fd);
+                FileDescriptor.Close(fd);
+                shed++;
+            }
+            _spareFd = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC);
+        }
+        for (int i = 0; i < shed; i++)
+        {
+            Reactor.Metrics.Rejected(Errno.Name(errno));
+        }
+        _server.CountRejected(shed);
+
+        // Whatever is still queued (or arrives) must not wake us every round: pause the listener.
+        _registration.Modify(Interest.None);
+        Reactor.Schedule(TimeSpan.FromMilliseconds(_backoffMs), static a => a.Resume(), this);
+        long now = Reactor.LoopTimestamp;
+        if (now - _lastLogTimestamp >= System.Diagnostics.Stopwatch.Frequency)
+        {
+            Log.AcceptExhausted(Reactor.Logger, Errno.Name(errno), _backoffMs, _suppressedLogs);
+            _lastLogTimestamp = now;
+            _suppressedLogs = 0;
+        }
+        else
+        {
+            _suppressedLogs++;
+        }
+        _backoffMs = Math.Min(_backoffMs * 2, MaxBackoffMs);
+    }
+
+    private void Resume()
+    {
+        if (_listenFd >= 0 && _registration.IsActive)
+        {
+            _registration.Modify(Interest.Readable);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using ReactorNet.Interop;
+
+namespace ReactorNet.Tcp;
+
+/// <summary>
+/// A non-blocking connect in flight: <c>connect()</c> answers EINPROGRESS, the socket turns
+/// writable when the handshake ends, and <c>SO_ERROR</c> tells whether it succeeded. Then the
+/// descriptor becomes a <see cref="TcpConnection"/> on the same loop.
+/// </summary>
+internal sealed class Connector : IEventHandler
+{
+    private readonly Reactor _reactor;
+    private readonly EndPoint _remote;
+    private readonly IConnectionHandler _handler;
+    private readonly TcpConnectionOptions _options;
+    private readonly TimeSpan _timeout;
+    private readonly TaskCompletionSource<TcpConnection> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenRegistration _cancellation;
+    private ReactorTimer? _timer;
+    private Registration _registration;
+    private int _fd = -1;
+    private bool _done;
+
+    public Connector(Reactor reactor, EndPoint remote, IConnectionHandler handler, TcpConnectionOptions options, TimeSpan timeout)
+    {
+        _reactor = reactor;
+        _remote = remote;
+        _handler = handler;
+        _options = options;
+        _timeout = timeout;
+    }
+
+    public Task<TcpConnection> Task => _result.Task;
+
+    private sealed record Failure(Connector Connector, Exception Error);
+
+    public void Begin(CancellationToken cancellationToken)
+    {
+        _reactor.Execute(static c => c.BeginInLoop(), this);
+        if (cancellationToken.CanBeCanceled)
+        {
+            _cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
+            {
+                var c = (Connector)state!;
+                var error = new OperationCanceledException($"Connecting to {c._remote} was cancelled.", token);
+                c._reactor.Execute(static s => s.Connector.Fail(s.Error), new Failure(c, error));
+            }, this);
+        }
+    }
+
+    private void BeginInLoop()
+    {
+        try
+        {
+            _fd = Sockets.Create(_remote);
+            if (_options.NoDelay)
+            {
+                Sockets.SetNoDelay(_fd);
+            }
+            if (Sockets.StartConnect(_fd, _remote))
+            {
+                Established();
+                return;
+            }
+            _registration = _reactor.Register(_fd, Interest.Writable, this);
+            if (_timeout > TimeSpan.Zero && _timeout != Timeout.InfiniteTimeSpan)
+            {
+                _timer = _reactor.Schedule(_timeout, static c => c.Fail(new TimeoutException($"Connecting to {c._remote} timed out after {c._timeout.TotalMilliseconds:0} ms.")), this);
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+    }
+
+    public void OnEvent(Registration registration, Readiness readiness)
+    {
+        int errno = Sockets.TakeError(_fd);
+        if (errno != 0)
+        {
+            Fail(new SystemCallException($"connect({_remote})", errno));
+            return;
+        }
+        if ((readiness & Readiness.Writable) != 0)
+        {
+            _registration.Unregister(); // the fd is not owned: the connection takes it over
+            Established();
+        }
+    }
+
+    private void Established()
+    {
+        if (_done)
+        {
+            return;
+        }
+        _done = true;
+        Cleanup();
+        try
+        {
+            _result.TrySetResult(TcpConnection.Start(_reactor, _fd, _handler, _options, null));
+        }
+        catch (Exception ex)
+        {
+            FileDescriptor.Close(_fd);
+            _result.TrySetException(ex);
+        }
+    }
+
+    private void Fail(Exception error)
+    {
+        if (_done)
+        {
+            return;
+        }
+        _done = true;
+        Cleanup();
+        if (_registration.IsActive)
+        {
+            _registration.Unregister();
+        }
+        FileDescriptor.Close(_fd);
+        _result.TrySetException(error);
+    }
+
+    private void Cleanup()
+    {
+        _timer?.Cancel();
+        _cancellation.Dispose();
+    }
+}

@@ -1,0 +1,56 @@
+namespace ReactorNet.Tcp;
+
+/// <summary>
+/// What an application implements to speak a protocol over <see cref="TcpConnection"/>s. The
+/// transport is itself an <see cref="IEventHandler"/> on the reactor: it turns raw readiness into
+/// these calls (bytes read, peer finished, output drained, closed), so an application never sees
+/// a file descriptor or errno.
+/// </summary>
+/// <remarks>
+/// Every callback runs on the connection's loop thread, one at a time. A callback that throws
+/// closes that connection (<see cref="CloseReason.HandlerFault"/>) and nothing else.
+/// </remarks>
+public interface IConnectionHandler
+{
+    /// <summary>The connection is established and registered; it may be used from here on.</summary>
+    /// <param name="connection">The new connection.</param>
+    void OnConnected(TcpConnection connection)
+    {
+    }
+
+    /// <summary>
+    /// Bytes arrived. <paramref name="data"/> lives in the loop's shared read buffer and is valid
+    /// only during this call: copy what must be kept. Replying with
+    /// <see cref="TcpConnection.Send"/> from here costs no allocation.
+    /// </summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="data">The bytes read.</param>
+    void OnData(TcpConnection connection, ReadOnlySpan<byte> data);
+
+    /// <summary>
+    /// The peer sent FIN (half-close): it will send nothing more, but may still read. The default
+    /// closes gracefully — output already queued is flushed first, so nothing is lost. Override to
+    /// keep sending; call <see cref="TcpConnection.Close"/> when done.
+    /// </summary>
+    /// <param name="connection">The connection.</param>
+    void OnPeerClosed(TcpConnection connection) => connection.Close();
+
+    /// <summary>
+    /// Pending output crossed the high-water mark (<paramref name="writable"/> false: stop
+    /// producing; reading from this peer is paused too) or drained below the low-water mark
+    /// (true: produce again).
+    /// </summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="writable">Whether the application should produce output.</param>
+    void OnWritabilityChanged(TcpConnection connection, bool writable)
+    {
+    }
+
+    /// <summary>The connection is closed; called exactly once. Its descriptor is already closed.</summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="reason">Why.</param>
+    /// <param name="error">The error behind <see cref="CloseReason.Reset"/> or <see cref="CloseReason.HandlerFault"/>, if any.</param>
+    void OnClosed(TcpConnection connection, CloseReason reason, Exception? error)
+    {
+    }
+}

@@ -1,0 +1,136 @@
+using ReactorNet.Interop;
+
+namespace ReactorNet.Tcp;
+
+/// <summary>
+/// Output a connection could not send yet: a FIFO of fixed-size pinned segments borrowed from
+/// the loop's pool, written with one <c>writev</c> of up to <see cref="MaxIov"/> segments. Empty
+/// (the common case: the direct send took everything) it holds no memory at all.
+/// </summary>
+internal sealed unsafe class OutputBuffer
+{
+    private const int MaxIov = 16;
+
+    private readonly LoopBuffers _pool;
+    private readonly ReactorMetrics _metrics;
+    private byte[][] _segments = new byte[4][];
+    private int _head;      // index of the first segment in the ring
+    private int _count;     // segments in use
+    private int _headOffset; // bytes of the first segment already sent
+    private int _tailLength; // bytes used in the last segment
+
+    public OutputBuffer(LoopBuffers pool, ReactorMetrics metrics)
+    {
+        _pool = pool;
+        _metrics = metrics;
+    }
+
+    public int Length { get; private set; }
+
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        Length += data.Length;
+        _metrics.PendingOutput(data.Length);
+        while (!data.IsEmpty)
+        {
+            if (_count == 0 || _tailLength == LoopBuffers.SegmentSize)
+            {
+                AddSegment();
+            }
+            byte[] tail = _segments[(_head + _count - 1) % _segments.Length];
+            int n = Math.Min(data.Length, LoopBuffers.SegmentSize - _tailLength);
+            data[..n].CopyTo(tail.AsSpan(_tailLength));
+            _tailLength += n;
+            data = data[n..];
+        }
+    }
+
+    /// <summary>Writes as much as the socket takes; returns the bytes written, or -errno (never EINTR).</summary>
+    public long WriteTo(int fd)
+    {
+        Libc.IoVec* iov = stackalloc Libc.IoVec[MaxIov];
+        int n = Math.Min(_count, MaxIov);
+        for (int i = 0; i < n; i++)
+        {
+            byte[] segment = _segments[(_head + i) % _segments.Length];
+            int start = i == 0 ? _headOffset : 0;
+            int end = i == _count - 1 ? _tailLength : LoopBuffers.SegmentSize;
+            iov[i].Base = LoopBuffers.AddressOf(segment) + start;
+            iov[i].Length = (nuint)(end - start);
+        }
+        nint written;
+        do
+        {
+            written = Libc.writev(fd, iov, n);
+        }
+        while (written < 0 && Errno.Last == Errno.EINTR);
+        if (written < 0)
+        {
+            return -Errno.Last;
+        }
+        Consume((int)written);
+        return written;
+    }
+
+    /// <summary>Returns every segment to the pool.</summary>
+    public void Clear()
+    {
+        _metrics.PendingOutput(-Length);
+        while (_count > 0)
+        {
+            RemoveHead();
+        }
+        Length = 0;
+    }
+
+    private void Consume(int bytes)
+    {
+        Length -= bytes;
+        _metrics.PendingOutput(-bytes);
+        while (bytes > 0)
+        {
+            int inHead = (_count == 1 ? _tailLength : LoopBuffers.SegmentSize) - _headOffset;
+            if (bytes < inHead)
+            {
+                _headOffset += bytes;
+                return;
+            }
+            bytes -= inHead;
+            RemoveHead();
+        }
+        if (_count == 0)
+        {
+            _headOffset = _tailLength = 0;
+        }
+    }
+
+    private void RemoveHead()
+    {
+        _pool.ReturnSegment(_segments[_head]);
+        _segments[_head] = null!;
+        _head = (_head + 1) % _segments.Length;
+        _count--;
+        _headOffset = 0;
+        if (_count == 0)
+        {
+            _tailLength = 0;
+        }
+    }
+
+    private void AddSegment()
+    {
+        if (_count == _segments.Length)
+        {
+            var grown = new byte[_segments.Length * 2][];
+            for (int i = 0; i < _count; i++)
+            {
+                grown[i] = _segments[(_head + i) % _segments.Length];
+            }
+            _segments = grown;
+            _head = 0;
+        }
+        _segments[(_head + _count) % _segments.Length] = _pool.RentSegment();
+        _count++;
+        _tailLength = 0;
+    }
+}

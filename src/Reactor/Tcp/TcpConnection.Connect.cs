@@ -1,0 +1,42 @@
+using System.Net;
+
+namespace ReactorNet.Tcp;
+
+public sealed partial class TcpConnection
+{
+    /// <summary>
+    /// Connects to <paramref name="remote"/> without blocking and returns the connection, living
+    /// on <paramref name="reactor"/> (which must be running, or run soon, for the task to finish).
+    /// </summary>
+    /// <param name="reactor">The loop the connection will live on.</param>
+    /// <param name="remote">An <see cref="IPEndPoint"/> or a <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>.</param>
+    /// <param name="handler">Receives the connection's callbacks; <see cref="IConnectionHandler.OnConnected"/> runs before the task completes.</param>
+    /// <param name="options">Connection settings; default <see cref="TcpConnectionOptions.Default"/>.</param>
+    /// <param name="timeout">How long the handshake may take; default 30 s; <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    /// <returns>The established connection.</returns>
+    /// <exception cref="SystemCallException">Refused (ECONNREFUSED), unreachable (ENETUNREACH, EHOSTUNREACH) and so on.</exception>
+    /// <exception cref="TimeoutException">The handshake did not finish in time.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static Task<TcpConnection> ConnectAsync(
+        Reactor reactor,
+        EndPoint remote,
+        IConnectionHandler handler,
+        TcpConnectionOptions? options = null,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reactor);
+        ArgumentNullException.ThrowIfNull(remote);
+        ArgumentNullException.ThrowIfNull(handler);
+        options ??= TcpConnectionOptions.Default;
+        options.Validate();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<TcpConnection>(cancellationToken);
+        }
+        var connector = new Connector(reactor, remote, handler, options, timeout ?? TimeSpan.FromSeconds(30));
+        connector.Begin(cancellationToken);
+        return connector.Task;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using ReactorNet.Tcp;
+
+namespace ReactorNet;
+
+/// <summary>Transport log messages: per-connection events at Debug, trouble at Warning and above.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Connection {Id} opened from {Remote}")]
+    public static partial void ConnectionOpened(ILogger logger, long id, EndPoint? remote);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "Connection {Id} closed: {Reason}")]
+    public static partial void ConnectionClosed(ILogger logger, long id, CloseReason reason, Exception? exception);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Connection {Id}: peer sent FIN (half-close)")]
+    public static partial void PeerFinished(ILogger logger, long id);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Connection {Id}: handler threw; the connection is aborted")]
+    public static partial void HandlerFaulted(ILogger logger, long id, Exception exception);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Connection {Id}: {Pending} bytes pending exceed the limit of {Limit}; the peer is not reading, closing")]
+    public static partial void OutputLimitExceeded(ILogger logger, long id, int pending, int limit);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "Connection {Id}: idle timeout")]
+    public static partial void IdleTimeout(ILogger logger, long id);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Listening on {EndPoint}")]
+    public static partial void Listening(ILogger logger, EndPoint? endPoint);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "accept failed: {Error}; shedding pending connections and pausing accepts for {BackoffMs} ms ({Suppressed} similar messages suppressed)")]
+    public static partial void AcceptExhausted(ILogger logger, string error, int backoffMs, int suppressed);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Connection limit {Limit} reached; rejecting a connection")]
+    public static partial void ConnectionRejected(ILogger logger, int limit);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Error, Message = "accept failed")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception);
+}
