@@ -83,7 +83,8 @@ internal static unsafe class SockAddr
                     {
                         path = path[..nul];
                     }
-                    return new UnixDomainSocketEndPoint(Encoding.UTF8.GetString(path));
+                    // A client that never bound has an unnamed address (no path at all).
+                    return path.IsEmpty ? null : new UnixDomainSocketEndPoint(Encoding.UTF8.GetString(path));
                 }
             default:
                 return null;

@@ -157,7 +157,10 @@ public sealed partial class TcpConnection : IEventHandler
             connection._idleTimer = reactor.Schedule(options.IdleTimeout, static c => c.CheckIdle(), connection);
         }
         reactor.Metrics.Opened();
-        Log.ConnectionOpened(reactor.Logger, connection.Id, connection.RemoteEndPoint);
+        if (reactor.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
+        {
+            Log.ConnectionOpened(reactor.Logger, connection.Id, connection.RemoteEndPoint); // getpeername only when logged
+        }
         connection.Invoke(static (h, c) => h.OnConnected(c));
         return connection;
     }

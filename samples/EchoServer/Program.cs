@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+using ReactorNet.Samples.Common;
+using ReactorNet.Samples.Echo;
+
+const string ProgramName = "EchoServer";
+const string Summary =
+    "The reactor echo server: epoll event loops (--loops N, one thread each) serve every client.\n" +
+    "Plain byte-for-byte echo (RFC 862), or line mode with --greeting TEXT.";
+
+EchoServerOptions? options = EchoServerOptions.Parse(ProgramName, Summary, args, out int exitCode);
+if (options is null)
+{
+    return exitCode;
+}
+
+using ILoggerFactory loggerFactory = SampleLogging.CreateFactory();
+ILogger logger = loggerFactory.CreateLogger(ProgramName);
+ReactorEchoServer? server = null;
+return ServerHost.Run(
+    ProgramName,
+    $"reactor echo server ({options.Loops} loop{(options.Loops == 1 ? "" : "s")})",
+    logger,
+    () => (server = new ReactorEchoServer(options.EndPoint, options.Loops, new EchoProtocol(options.Greeting), loggerFactory, options.Backlog)).LocalEndPoint,
+    () => server?.Shutdown(TimeSpan.FromSeconds(5)));

@@ -1,0 +1,54 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using ReactorNet.Samples.Common;
+using ReactorNet.Tcp;
+
+namespace ReactorNet.Samples.Echo;
+
+/// <summary>
+/// The reactor echo server: a <see cref="ReactorGroup"/> of N loops (one per core is the usual
+/// choice) and a <see cref="TcpServer"/> spreading connections over them. Also started in-process
+/// by the benchmarks.
+/// </summary>
+public sealed class ReactorEchoServer : IDisposable
+{
+    private readonly ReactorGroup _loops;
+    private readonly TcpServer _server;
+
+    public ReactorEchoServer(IPEndPoint endPoint, int loops, EchoProtocol protocol, ILoggerFactory? loggerFactory = null, int backlog = 4096, ReactorOptions? reactorOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        reactorOptions ??= new ReactorOptions();
+        reactorOptions.LoggerFactory ??= loggerFactory;
+        _loops = new ReactorGroup(loops, reactorOptions);
+        try
+        {
+            ILogger logger = loggerFactory?.CreateLogger("EchoServer") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+            var handler = new EchoHandler(protocol, logger);
+            _server = new TcpServer(_loops, endPoint, () => handler, new TcpServerOptions { Backlog = backlog });
+            _loops.Start();
+        }
+        catch
+        {
+            _loops.Dispose();
+            throw;
+        }
+    }
+
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_server.LocalEndPoint;
+
+    public TcpServer Server => _server;
+
+    /// <summary>Stops accepting, lets connections finish (flushing their output) for up to <paramref name="grace"/>, then stops the loops.</summary>
+    public void Shutdown(TimeSpan grace)
+    {
+        _server.ShutdownAsync(grace).GetAwaiter().GetResult();
+        _loops.Dispose();
+    }
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        _loops.Dispose();
+    }
+}

@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Sockets;
+using ReactorNet.Tcp;
+using ReactorNet.Tests.Support;
+
+namespace ReactorNet.Tests.Tcp;
+
+public sealed class ListenAndConnectTests
+{
+    private static async Task EchoOnceAsync(EndPoint endPoint, AddressFamily family)
+    {
+        using var client = new Socket(family, SocketType.Stream, family == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        await client.ConnectAsync(endPoint).WaitAsync(LoopHarness.Timeout);
+        await client.SendAsync("ping"u8.ToArray(), SocketFlags.None);
+        (await client.ReceiveExactlyAsync(4)).Should().Equal("ping"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task Port_zero_reports_the_bound_port()
+    {
+        using var harness = new EchoServerHarness();
+        harness.EndPoint.Port.Should().BeGreaterThan(0);
+        harness.EndPoint.Address.Should().Be(IPAddress.Loopback);
+        await EchoOnceAsync(harness.EndPoint, AddressFamily.InterNetwork);
+    }
+
+    [Fact]
+    public async Task IPv6_loopback_serves()
+    {
+        using var harness = new EchoServerHarness(endPoint: new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        await EchoOnceAsync(harness.Server.LocalEndPoint, AddressFamily.InterNetworkV6);
+    }
+
+    [Fact]
+    public async Task Dual_stack_wildcard_serves_IPv4_clients_too()
+    {
+        using var harness = new EchoServerHarness(endPoint: new IPEndPoint(IPAddress.IPv6Any, 0));
+        int port = ((IPEndPoint)harness.Server.LocalEndPoint).Port;
+        await EchoOnceAsync(new IPEndPoint(IPAddress.Loopback, port), AddressFamily.InterNetwork);
+        await EchoOnceAsync(new IPEndPoint(IPAddress.IPv6Loopback, port), AddressFamily.InterNetworkV6);
+    }
+
+    [Fact]
+    public async Task Unix_domain_socket_serves_and_the_path_is_removed_on_dispose()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"reactor-test-{Guid.NewGuid():N}.sock");
+        var harness = new EchoServerHarness(endPoint: new UnixDomainSocketEndPoint(path));
+        try
+        {
+            await EchoOnceAsync(new UnixDomainSocketEndPoint(path), AddressFamily.Unix);
+            var connected = await TcpConnection.ConnectAsync(harness.Loop.Reactor, new UnixDomainSocketEndPoint(path), new CollectingHandler());
+            connected.Abort();
+        }
+        finally
+        {
+            harness.Dispose();
+        }
+        File.Exists(path).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Binding_a_port_in_use_names_EADDRINUSE()
+    {
+        using var first = new EchoServerHarness();
+        var act = () => new TcpServer(first.Loop.Reactor, first.EndPoint, () => first.Handler);
+        var ex = act.Should().Throw<SystemCallException>().Which;
+        ex.ErrorName.Should().Be("EADDRINUSE");
+        ex.Message.Should().Contain("bind").And.Contain(first.EndPoint.ToString());
+    }
+
+    [Fact]
+    public async Task Connecting_to_a_closed_port_names_ECONNREFUSED()
+    {
+        using var loop = new LoopHarness();
+        IPEndPoint closed;
+        using (var probe = new Socket(SocketType.Stream, ProtocolType.Tcp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            closed = (IPEndPoint)probe.LocalEndPoint!; // bound, never listening: connections are refused
+            var act = () => TcpConnection.ConnectAsync(loop.Reactor, closed, new CollectingHandler());
+            var ex = (await act.Should().ThrowAsync<SystemCallException>()).Which;
+            ex.ErrorName.Should().Be("ECONNREFUSED");
+            ex.Message.Should().Contain(closed.ToString());
+        }
+    }
+
+    /// <summary>A listener whose accept queue is full drops further SYNs, so a connect hangs: the timeout must end it.</summary>
+    [Fact]
+    public async Task Connect_times_out_and_can_be_cancelled()
+    {
+        using var loop = new LoopHarness();
+        using var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var fillers = new List<Socket>();
+        try
+        {
+            // Fill the accept queue (never accepted) until a connect no longer completes.
+            Task<TcpConnection>? pending = null;
+            for (int i = 0; i < 16 && pending is null; i++)
+            {
+                var attempt = TcpConnection.ConnectAsync(loop.Reactor, listener.LocalEndPoint!, new CollectingHandler(), timeout: TimeSpan.FromMilliseconds(300));
+                try
+                {
+                    await attempt;
+                }
+                catch (TimeoutException)
+                {
+                    pending = attempt;
+                }
+            }
+            pending.Should().NotBeNull("the kernel stops completing handshakes once the queue is full");
+
+            using var cts = new CancellationTokenSource();
+            var cancelled = TcpConnection.ConnectAsync(loop.Reactor, listener.LocalEndPoint!, new CollectingHandler(), timeout: Timeout.InfiniteTimeSpan, cancellationToken: cts.Token);
+            cts.Cancel();
+            await cancelled.Awaiting(t => t).Should().ThrowAsync<OperationCanceledException>();
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task Connections_beyond_MaxConnections_are_refused_and_counted()
+    {
+        using var harness = new EchoServerHarness(new TcpServerOptions { MaxConnections = 2 });
+        using Socket a = await harness.ConnectClientAsync();
+        using Socket b = await harness.ConnectClientAsync();
+        await EchoOnceAsync(harness.EndPoint, AddressFamily.InterNetwork).Awaiting(t => t).Should().ThrowAsync<SocketException>();
+        harness.Server.RejectedCount.Should().Be(1);
+        await a.SendAsync("a"u8.ToArray(), SocketFlags.None);
+        (await a.ReceiveExactlyAsync(1)).Should().Equal("a"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task Idle_connections_are_closed_after_the_timeout_while_active_ones_stay()
+    {
+        var idle = TimeSpan.FromMilliseconds(1000);
+        using var harness = new EchoServerHarness(new TcpServerOptions { Connection = new TcpConnectionOptions { IdleTimeout = idle } });
+        var watch = System.Diagnostics.Stopwatch.StartNew(); // before connecting: the server's clock starts at accept
+        using Socket quiet = await harness.ConnectClientAsync();
+        using Socket chatty = await harness.ConnectClientAsync();
+        var quietClosed = harness.Handler.WhenClosed(1);
+
+        // The chatty client talks every ~20 ms on a thread of its own (not the thread pool, which a
+        // loaded machine may starve), so it is never idle for anything near a second.
+        int exchanges = 0;
+        var chatter = new Thread(() =>
+        {
+            var one = new byte[1];
+            while (!quietClosed.IsCompleted && watch.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                chatty.Send("."u8);
+                if (chatty.Receive(one) != 1)
+                {
+                    return;
+                }
+                exchanges++;
+                quietClosed.Wait(20);
+            }
+        });
+        chatter.Start();
+        await quietClosed.WaitAsync(TimeSpan.FromSeconds(30));
+        chatter.Join(TimeSpan.FromSeconds(30)).Should().BeTrue();
+
+        watch.Elapsed.Should().BeGreaterThanOrEqualTo(idle);
+        harness.Handler.Closed.Should().ContainSingle().Which.Reason.Should().Be(CloseReason.IdleTimeout);
+        await quiet.Awaiting(s => s.ReceiveToEndAsync()).Should().ThrowAsync<SocketException>("an idle connection is reset");
+        exchanges.Should().BeGreaterThan(0);
+        chatty.Send("!"u8);
+        (await chatty.ReceiveExactlyAsync(1)).Should().Equal("!"u8.ToArray());
+        harness.Handler.Closed.Should().ContainSingle("the chatty connection is still open");
+    }
+}
