@@ -56,9 +56,11 @@ public sealed unsafe partial class Reactor
     /// <param name="registration">The registration.</param>
     /// <returns>Whether the registration was live.</returns>
     /// <exception cref="InvalidOperationException">Not called on the loop thread.</exception>
+    /// <remarks>Safe during and after <see cref="Dispose"/>: it then returns false.</remarks>
     public bool Unregister(Registration registration)
     {
-        ThrowIfDisposed();
+        // No ThrowIfDisposed: tear-down code may still run on the loop while Dispose stops it;
+        // once the reactor released its descriptors, IsRegistered is false and this does nothing.
         ThrowIfNotLoopThread();
         if (!IsRegistered(registration))
         {

@@ -76,9 +76,13 @@ internal sealed unsafe class Acceptor : IEventHandler
         {
             return;
         }
-        if (!_registration.Unregister())
+        if (_registration.Reactor is null)
         {
             FileDescriptor.Close(_listenFd); // never registered (Start did not run)
+        }
+        else
+        {
+            _registration.Unregister(); // closes the owned fd, unless the disposed reactor already did
         }
         _listenFd = -1;
         FileDescriptor.Close(_spareFd);

@@ -25,7 +25,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "Connection {Id}: idle timeout")]
     public static partial void IdleTimeout(ILogger logger, long id);
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Listening on {EndPoint}")]
+    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Listening on {EndPoint}")]
     public static partial void Listening(ILogger logger, EndPoint? endPoint);
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "accept failed: {Error}; shedding pending connections and pausing accepts for {BackoffMs} ms ({Suppressed} similar messages suppressed)")]

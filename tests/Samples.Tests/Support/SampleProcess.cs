@@ -18,10 +18,12 @@ internal sealed class SampleProcess : IDisposable
     private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SampleProcess(SampleApp app, IReadOnlyList<string> arguments)
+    private SampleProcess(SampleApp app, IReadOnlyList<string> arguments, int? maxOpenFiles)
     {
         App = app;
-        var startInfo = new ProcessStartInfo(DotNetHost.Path)
+        // With a descriptor limit the child runs under sh, which lowers RLIMIT_NOFILE and then
+        // execs the dotnet host in its place (same pid).
+        var startInfo = new ProcessStartInfo(maxOpenFiles is null ? DotNetHost.Path : "/bin/sh")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -30,6 +32,12 @@ internal sealed class SampleProcess : IDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (maxOpenFiles is int limit)
+        {
+            startInfo.ArgumentList.Add("-c");
+            startInfo.ArgumentList.Add($"ulimit -n {limit} && exec \"$0\" \"$@\"");
+            startInfo.ArgumentList.Add(DotNetHost.Path);
+        }
         startInfo.ArgumentList.Add(app.DllPath);
         foreach (string argument in arguments)
         {
@@ -74,9 +82,9 @@ internal sealed class SampleProcess : IDisposable
 
     public IReadOnlyList<string> StandardOutputLines => StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    public static SampleProcess Start(SampleApp app, IReadOnlyList<string> arguments)
+    public static SampleProcess Start(SampleApp app, IReadOnlyList<string> arguments, int? maxOpenFiles = null)
     {
-        var sample = new SampleProcess(app, arguments);
+        var sample = new SampleProcess(app, arguments, maxOpenFiles);
         sample._process.Start();
         sample._process.BeginOutputReadLine();
         sample._process.BeginErrorReadLine();
