@@ -126,6 +126,9 @@ public sealed partial class TcpConnection : IEventHandler
     /// <summary>Closes at once with RST (<c>SO_LINGER</c> 0), discarding queued output. Safe from any thread; idempotent.</summary>
     public void Abort() => Reactor.RunInLoop(static c => c.CloseNow(CloseReason.Aborted, null, reset: true), this);
 
+    /// <summary>Aborts because the server is shutting down (<see cref="CloseReason.Shutdown"/>). Any thread.</summary>
+    internal void AbortForShutdown() => Reactor.RunInLoop(static c => c.CloseNow(CloseReason.Shutdown, null, reset: true), this);
+
     /// <summary>Stops reading from the peer until <see cref="ResumeReading"/> (e.g. a proxy whose other side is slow). Loop thread.</summary>
     public void PauseReading()
     {

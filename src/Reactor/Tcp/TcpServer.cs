@@ -108,7 +108,7 @@ public sealed class TcpServer : IDisposable
     /// <summary>Open connections per loop, in the order of the group's loops.</summary>
     public IReadOnlyList<int> ConnectionsPerLoop => _loopConnections.Select(c => Volatile.Read(ref c)).ToArray();
 
-    /// <summary>Stops accepting and aborts (RST) every open connection. Idempotent.</summary>
+    /// <summary>Stops accepting and aborts (RST, <see cref="CloseReason.Shutdown"/>) every open connection. Idempotent.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -118,7 +118,7 @@ public sealed class TcpServer : IDisposable
         StopListening();
         for (int i = 0; i < _loops.Length; i++)
         {
-            _loops[i].Execute(static s => s.Server.ForEachConnection(s.Index, static c => c.Abort()), new LoopIndex(this, i));
+            _loops[i].Execute(static s => s.Server.ForEachConnection(s.Index, static c => c.AbortForShutdown()), new LoopIndex(this, i));
         }
     }
 

@@ -176,4 +176,28 @@ public sealed class CloseSemanticsTests
 
         public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed.TrySetResult(reason);
     }
+
+    [Fact]
+    public async Task Server_dispose_aborts_connections_with_reason_Shutdown_and_ShutdownAsync_closes_gracefully()
+    {
+        var harness = new EchoServerHarness();
+        using Socket graceful = await harness.ConnectClientAsync();
+        await graceful.SendAsync("x"u8.ToArray(), SocketFlags.None);
+        (await graceful.ReceiveExactlyAsync(1)).Should().HaveCount(1);
+
+        var shutdown = harness.Server.ShutdownAsync(TimeSpan.FromSeconds(20));
+        (await graceful.ReceiveToEndAsync()).Should().BeEmpty("the server sent FIN");
+        graceful.Shutdown(SocketShutdown.Send);
+        (await shutdown.WaitAsync(TimeSpan.FromSeconds(20))).Should().BeTrue("every connection finished within the timeout");
+        harness.Handler.Closed.Should().ContainSingle().Which.Reason.Should().Be(CloseReason.Graceful);
+        harness.Dispose();
+
+        using var second = new EchoServerHarness();
+        using Socket aborted = await second.ConnectClientAsync();
+        await aborted.SendAsync("y"u8.ToArray(), SocketFlags.None);
+        (await aborted.ReceiveExactlyAsync(1)).Should().HaveCount(1);
+        second.Server.Dispose();
+        await second.Handler.WhenClosed(1).WaitAsync(TimeSpan.FromSeconds(20));
+        second.Handler.Closed.Single().Reason.Should().Be(CloseReason.Shutdown);
+    }
 }
