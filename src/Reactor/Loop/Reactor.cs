@@ -146,7 +146,6 @@ public sealed unsafe partial class Reactor : IDisposable
     /// <exception cref="ObjectDisposedException">The reactor was disposed.</exception>
     public void Run()
     {
-        ThrowIfDisposed();
         Thread me = Thread.CurrentThread;
         Thread? owner = Interlocked.CompareExchange(ref _loopThread, me, null);
         if (owner is not null && owner != me)
@@ -156,6 +155,9 @@ public sealed unsafe partial class Reactor : IDisposable
         _exited.Reset();
         try
         {
+            // Checked only now, inside the try: a Dispose that raced with Start must still see the
+            // claim released and the exit signalled, or it would wait for a loop that never runs.
+            ThrowIfDisposed();
             while (!_stopRequested)
             {
                 RunOnce();
@@ -186,6 +188,10 @@ public sealed unsafe partial class Reactor : IDisposable
             {
                 Run();
                 done.SetResult();
+            }
+            catch (ObjectDisposedException) when (IsDisposed)
+            {
+                done.SetResult(); // disposed before the new thread got going: nothing to run
             }
             catch (Exception ex)
             {

@@ -59,6 +59,19 @@ public sealed class LifecycleTests
         reactor.Invoking(r => r.Schedule(TimeSpan.Zero, () => { })).Should().Throw<ObjectDisposedException>();
     }
 
+    /// <summary>Dispose right after Start races with the new thread entering Run: neither may hang.</summary>
+    [Fact]
+    public void Dispose_racing_with_Start_never_hangs()
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            var reactor = new Reactor();
+            Task loop = reactor.Start();
+            reactor.Dispose();
+            loop.Wait(LoopHarness.Timeout).Should().BeTrue($"attempt {i}: the loop task must finish");
+        }
+    }
+
     [Fact]
     public void Dispose_closes_owned_descriptors()
     {
