@@ -22,38 +22,31 @@ internal static unsafe class FileDescriptor
     public static void Signal(int eventFd)
     {
         ulong one = 1;
-        while (Libc.write(eventFd, (byte*)&one, sizeof(ulong)) < 0)
-        {
-            int errno = Errno.Last;
-            if (errno == Errno.EINTR)
-            {
-                continue;
-            }
-            if (errno != Errno.EAGAIN)
-            {
-                throw new SystemCallException("write(eventfd)", errno);
-            }
-            return;
-        }
+        TransferCounter(eventFd, &one, write: true);
     }
 
     /// <summary>Resets an eventfd counter to zero; returns the value it held (0 if it was not signalled).</summary>
     public static ulong Drain(int eventFd)
     {
         ulong value = 0;
-        while (Libc.read(eventFd, (byte*)&value, sizeof(ulong)) < 0)
+        return TransferCounter(eventFd, &value, write: false) ? value : 0;
+    }
+
+    /// <summary>Reads or writes the 8-byte counter, retrying EINTR; false on EAGAIN (nothing to read, or saturated).</summary>
+    private static bool TransferCounter(int eventFd, ulong* value, bool write)
+    {
+        while ((write ? Libc.write(eventFd, (byte*)value, sizeof(ulong)) : Libc.read(eventFd, (byte*)value, sizeof(ulong))) < 0)
         {
             int errno = Errno.Last;
-            if (errno == Errno.EINTR)
+            if (errno == Errno.EAGAIN)
             {
-                continue;
+                return false;
             }
-            if (errno != Errno.EAGAIN)
+            if (errno != Errno.EINTR)
             {
-                throw new SystemCallException("read(eventfd)", errno);
+                throw new SystemCallException(write ? "write(eventfd)" : "read(eventfd)", errno);
             }
-            return 0;
         }
-        return value;
+        return true;
     }
 }
