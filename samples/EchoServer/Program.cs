@@ -7,7 +7,10 @@ const string Summary =
     "The reactor echo server: epoll event loops (--loops N, one thread each) serve every client.\n" +
     "Plain byte-for-byte echo (RFC 862), or line mode with --greeting TEXT.";
 
-EchoServerOptions? options = EchoServerOptions.Parse(ProgramName, Summary, args, out int exitCode);
+var spin = TimeSpan.Zero;
+EchoServerOptions? options = EchoServerOptions.Parse(ProgramName, Summary, args, out int exitCode, parser =>
+    parser.AddOption("--spin-us", "MICROSECONDS", "busy-poll this long before each loop sleeps (default 0: never; costs CPU)",
+        v => spin = TimeSpan.FromMicroseconds(OptionValues.PositiveInt32("--spin-us", v))));
 if (options is null)
 {
     return exitCode;
@@ -20,5 +23,6 @@ return ServerHost.Run(
     ProgramName,
     $"reactor echo server ({options.Loops} loop{(options.Loops == 1 ? "" : "s")})",
     logger,
-    () => (server = new ReactorEchoServer(options.EndPoint, options.Loops, new EchoProtocol(options.Greeting), loggerFactory, options.Backlog)).LocalEndPoint,
+    () => (server = new ReactorEchoServer(options.EndPoint, options.Loops, new EchoProtocol(options.Greeting), loggerFactory, options.Backlog,
+        new ReactorNet.ReactorOptions { SpinBeforeBlock = spin })).LocalEndPoint,
     () => server?.Shutdown(TimeSpan.FromSeconds(5)));

@@ -99,4 +99,15 @@ public sealed class PostTests
         });
         inline.Should().BeTrue();
     }
+
+    [Fact]
+    public void A_spinning_loop_still_runs_posts_events_and_timers()
+    {
+        using var loop = new LoopHarness(new ReactorOptions { SpinBeforeBlock = TimeSpan.FromMilliseconds(1) });
+        loop.Invoke(() => 42).Should().Be(42);
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Reactor.Schedule(TimeSpan.FromMilliseconds(5), () => fired.SetResult());
+        LoopHarness.Wait(fired.Task);
+        loop.WaitRounds(5);
+    }
 }
