@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# c10k: how each echo server kind holds up under 10,000 concurrent connections.
+#
+# For each server kind in turn: build it in Release, start it on 127.0.0.1 with an ephemeral port
+# (read from its "listening on HOST:PORT" line), record the idle process's RSS and thread count,
+# drive it with EchoLoad, sample its threads and RSS during the run, then stop it. Writes a
+# markdown table to benchmarks/results/c10k.md. Server kinds whose project is not in the tree
+# are skipped with a message.
+#
+# Usage: benchmarks/c10k.sh [--connections N] [--duration S] [--warmup S] [--size BYTES]
+#                           [--depth D] [--threads T] [--connect-rate R] [--servers "KIND ..."]
+#                           [--out FILE]
+# Every option can also be given as an environment variable (CONNECTIONS, DURATION, ...), and
+# REACTOR_LOOPS sets the reactor server's --loops (default: one per core).
+# Kinds: reactor (samples/EchoServer), threaded (samples/ClassicEchoServer --mode threaded),
+#        dotnet-async (benchmarks/AsyncEchoServer).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CONNECTIONS=${CONNECTIONS:-10000}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+SIZE=${SIZE:-64}
+DEPTH=${DEPTH:-1}
+THREADS=${THREADS:-$(nproc)}
+# Opening 10,000 connections in one burst can overflow the server's accept queue (somaxconn);
+# dropped handshakes are then retried by the kernel only after a second or more.
+CONNECT_RATE=${CONNECT_RATE:-2000}
+SERVERS=${SERVERS:-"reactor threaded dotnet-async"}
+# The reactor server's event loops: one per core, as the thread pool of the async server has.
+REACTOR_LOOPS=${REACTOR_LOOPS:-$(nproc)}
+OUT=${OUT:-"$root/benchmarks/results/c10k.md"}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --connections) CONNECTIONS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --size) SIZE=$2; shift 2 ;;
+    --depth) DEPTH=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    --connect-rate) CONNECT_RATE=$2; shift 2 ;;
+    --servers) SERVERS=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "c10k.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+# kind -> project directory (relative to the root) and extra server arguments.
+server_dir() {
+  case "$1" in
+    reactor) echo samples/EchoServer ;;
+    threaded) echo samples/ClassicEchoServer ;;
+    dotnet-async) echo benchmarks/AsyncEchoServer ;;
+    *) return 1 ;;
+  esac
+}
+server_args() {
+  case "$1" in
+    reactor) echo "--loops $REACTOR_LOOPS" ;;
+    threaded) echo "--mode threaded" ;;
+    *) echo "" ;;
+  esac
+}
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+work=$(mktemp -d)
+pids=()
+# stop PID: asks the process to stop, kills it after five seconds, reaps it, forgets it.
+stop() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  forget "$pid"
+}
+# forget PID: a reaped process is no longer ours to signal (its number may be reused).
+forget() {
+  local keep=() p
+  for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do stop "$pid"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Both ends hold one descriptor per connection, plus the runtime's own.
+need_fds=$((CONNECTIONS + 1024))
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need_fds" ]; then
+  if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt "$need_fds" ]; then
+    ulimit -Hn "$need_fds" 2>/dev/null || echo "c10k: cannot raise the hard descriptor limit to $need_fds (it is $(ulimit -Hn))" >&2
+  fi
+  ulimit -n "$need_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+fi
+echo "c10k: open-file limit $(ulimit -n), $CONNECTIONS connections x $SIZE B, depth $DEPTH, ${DURATION}s after ${WARMUP}s warmup"
+
+# Builds a project in Release and prints the path of its main assembly.
+build() {
+  local project=$1
+  dotnet build "$project" -c Release -nologo -v quiet >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; return 1; }
+  dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration=Release
+}
+
+status_field() { # status_field PID FIELD -> the number in /proc/PID/status (kB for sizes)
+  awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || true
+}
+json_number() { # json_number FILE KEY -> the first "KEY": number in EchoLoad's JSON
+  sed -n "s/^ *\"$2\": *\([-0-9.eE+]*\).*/\1/p" "$1" | head -n 1
+}
+mib() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+load_dll=$(build "$root/benchmarks/EchoLoad/EchoLoad.csproj")
+rows=()
+
+for kind in $SERVERS; do
+  dir=$(server_dir "$kind") || { echo "c10k: unknown server kind '$kind'" >&2; exit 2; }
+  project=""
+  [ -d "$root/$dir" ] && project=$(find "$root/$dir" -maxdepth 1 -name '*.csproj' | head -n 1)
+  if [ -z "$project" ]; then
+    echo "c10k: skipping $kind: $dir is not in the tree yet"
+    rows+=("| $kind | skipped: $dir not in the tree | | | | | | |")
+    continue
+  fi
+  echo "c10k: building $kind ($dir)"
+  if ! dll=$(build "$project"); then
+    rows+=("| $kind | build failed | | | | | | |")
+    continue
+  fi
+
+  log="$work/$kind.server.log"
+  # shellcheck disable=SC2046 # server_args is meant to split into words
+  dotnet "$dll" $(server_args "$kind") --host 127.0.0.1 --port 0 >"$log" 2>&1 &
+  server=$!
+  pids+=("$server")
+  port=""
+  for _ in $(seq 300); do
+    port=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\).*/\1/p' "$log" | head -n 1)
+    [ -n "$port" ] && break
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$port" ]; then
+    echo "c10k: $kind did not print 'listening on HOST:PORT'; its output:" >&2
+    cat "$log" >&2
+    rows+=("| $kind | did not start | | | | | | |")
+    stop "$server"
+    continue
+  fi
+  sleep 1 # let start-up settle before calling the process idle
+  idle_rss=$(status_field "$server" VmRSS)
+  idle_threads=$(status_field "$server" Threads)
+  echo "c10k: $kind listening on port $port, idle: $(mib "$idle_rss") MiB RSS, $idle_threads threads"
+
+  json="$work/$kind.json"
+  dotnet "$load_dll" --host 127.0.0.1 --port "$port" --connections "$CONNECTIONS" --size "$SIZE" \
+    --depth "$DEPTH" --threads "$THREADS" --duration "$DURATION" --warmup "$WARMUP" \
+    --connect-rate "$CONNECT_RATE" --json "$json" &
+  load=$!
+  pids+=("$load")
+  peak_threads=$idle_threads
+  peak_rss=$idle_rss
+  while kill -0 "$load" 2>/dev/null; do
+    t=$(status_field "$server" Threads); r=$(status_field "$server" VmRSS)
+    [ -n "$t" ] && [ "$t" -gt "$peak_threads" ] && peak_threads=$t
+    [ -n "$r" ] && [ "$r" -gt "$peak_rss" ] && peak_rss=$r
+    sleep 0.2
+  done
+  load_rc=0
+  wait "$load" || load_rc=$?
+  forget "$load"
+  # VmHWM is the kernel's own high-water mark: it catches a peak between two samples.
+  hwm=$(status_field "$server" VmHWM)
+  [ -n "$hwm" ] && [ "$hwm" -gt "$peak_rss" ] && peak_rss=$hwm
+  alive=yes
+  kill -0 "$server" 2>/dev/null || alive="no (it exited during the run)"
+  stop "$server"
+
+  if [ -s "$json" ]; then
+    rt=$(json_number "$json" roundTripsPerSecond)
+    p99=$(json_number "$json" p99)
+    established=$(json_number "$json" connectionsEstablished)
+    errors=$(json_number "$json" errors)
+    mismatches=$(json_number "$json" mismatches)
+  else
+    rt="" p99="" established=0 errors="?" mismatches="?"
+  fi
+  note=""
+  [ "$alive" = yes ] || note=" (server exited)"
+  [ "$load_rc" -eq 0 ] || note="$note (EchoLoad exit $load_rc)"
+  rows+=("| $kind$note | $established / $CONNECTIONS | $(printf '%.0f' "${rt:-0}") | $(printf '%.0f' "${p99:-0}") | $(mib "$idle_rss") | $(mib "$peak_rss") | $idle_threads / $peak_threads | $errors / $mismatches |")
+done
+
+mkdir -p "$(dirname "$OUT")"
+{
+  echo "# c10k: echo servers under $CONNECTIONS concurrent connections"
+  echo
+  echo "Written by \`benchmarks/c10k.sh\` on $(date -u +%Y-%m-%d) ($(nproc) cores, Linux $(uname -r), $(dotnet --version 2>/dev/null || echo '.NET SDK'))."
+  echo "Load: EchoLoad, $CONNECTIONS connections x $SIZE B, depth $DEPTH, $THREADS client loops on the same machine,"
+  echo "opened at $CONNECT_RATE connections/s, measured ${DURATION}s after ${WARMUP}s warmup."
+  echo "RSS peak is the server's VmHWM; threads are counted in /proc/PID/status (idle, then the peak under load)."
+  echo
+  echo "| server | connections | rt/s | p99 µs | idle RSS MiB | peak RSS MiB | threads idle / under load | errors / mismatches |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${rows[@]}"
+} >"$OUT"
+echo "c10k: wrote ${OUT#"$root"/}"
+cat "$OUT"
