@@ -53,6 +53,9 @@ public sealed partial class TcpConnection : IEventHandler
         Id = Interlocked.Increment(ref s_nextId);
     }
 
+    /// <summary>The interest currently registered with epoll (for tests: EPOLLOUT only while output is pending).</summary>
+    internal Interest CurrentInterest => _interest;
+
     /// <summary>Which loop of its server's group the connection lives on.</summary>
     internal int LoopIndex { get; private init; }
 
