@@ -14,7 +14,8 @@
 # Environment: DURATION, WARMUP, SERVERS ("c bare reactor-1 reactor-n async threaded"),
 # WORKLOADS ("1x64 1x4096 64x64 64x4096 1000x64 1000x4096"), LOAD_THREADS (1), OUT,
 # OTHER_MAX (% of one core others may use during a row before it is re-run, 15), RETRIES (2),
-# REPEAT (rounds of the whole matrix; each row shows its median round, 1).
+# REPEAT (rounds of the whole matrix; each row shows its median round and the medians of its
+# per-round ratios to C, 1).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -95,16 +96,12 @@ load="$root/benchmarks/native/bin/echo_load"
 
 # Builds a project in Release into this run's own artifacts directory (other builds in the same
 # tree neither disturb it nor are disturbed), and prints the path of its main assembly.
-declare -A built=()
 build() {
   local project=$1
-  if [ -z "${built[$project]:-}" ]; then
-    dotnet build "$project" -c Release -nologo -v quiet --artifacts-path "$work/artifacts" >"$work/build.log" 2>&1 ||
-      { cat "$work/build.log" >&2; return 1; }
-    built[$project]=$(dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration=Release \
-      -p:UseArtifactsOutput=true -p:ArtifactsPath="$work/artifacts")
-  fi
-  echo "${built[$project]}"
+  dotnet build "$project" -c Release -nologo -v quiet --artifacts-path "$work/artifacts" >"$work/build.log" 2>&1 ||
+    { cat "$work/build.log" >&2; return 1; }
+  dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration=Release \
+    -p:UseArtifactsOutput=true -p:ArtifactsPath="$work/artifacts"
 }
 
 json_number() { # json_number FILE KEY -> the first "KEY": number in echo_load's JSON
@@ -135,7 +132,7 @@ start() {
   return 1
 }
 
-declare -A dlls=() skip=()
+declare -A dlls=() skip=() built=()
 for kind in $SERVERS; do
   label "$kind" >/dev/null || { echo "compare: unknown server '$kind'" >&2; exit 2; }
   [ "$kind" = c ] && continue
@@ -147,15 +144,16 @@ for kind in $SERVERS; do
     skip[$kind]="skipped: $dir not in the tree"
     continue
   fi
-  echo "compare: building $dir"
-  if ! dlls[$kind]=$(build "$project"); then
-    skip[$kind]="build failed"
+  if [ -z "${built[$project]:-}" ]; then
+    echo "compare: building $dir"
+    built[$project]=$(build "$project") || built[$project]=failed
   fi
+  if [ "${built[$project]}" = failed ]; then skip[$kind]="build failed"; else dlls[$kind]=${built[$project]}; fi
 done
 
 # measure KIND CONNS SIZE -> one TSV line: kind conns size rt/s MB/s p50 p99 server% rt-per-CPU-s others% notes
 measure() {
-  local kind=$1 conns=$2 size=$3 attempt json load_rc alive secs scpu ccpu mcpu other note errors mismatches rt eff
+  local kind=$1 conns=$2 size=$3 attempt json load_rc exited secs scpu ccpu mcpu other note errors mismatches rt eff
   if [ -n "${skip[$kind]:-}" ]; then
     printf '%s\t%s\t%s\t\t\t\t\t\t\t\t%s\n' "$kind" "$conns" "$size" "${skip[$kind]}"
     return
@@ -172,8 +170,11 @@ measure() {
     "$load" --host 127.0.0.1 --port "$port" --connections "$conns" --size "$size" --depth 1 \
       --threads "$LOAD_THREADS" --duration "$DURATION" --warmup "$WARMUP" --server-pid "$server" \
       --json "$json" >"$work/load.log" 2>&1 || load_rc=$?
-    alive=yes
-    kill -0 "$server" 2>/dev/null || alive=no
+    exited="" # the server's exit status, if it ended during the run
+    if ! kill -0 "$server" 2>/dev/null; then
+      exited=0
+      wait "$server" 2>/dev/null || exited=$?
+    fi
     stop "$server"
     if [ ! -s "$json" ]; then
       echo "compare: $kind ${conns}x$size: echo_load failed (exit $load_rc):" >&2
@@ -189,9 +190,13 @@ measure() {
     other=$(awk -v m="$mcpu" -v s="${scpu:-0}" -v c="$ccpu" -v t="$secs" 'BEGIN { o = (m - s - c) / t * 100; printf "%.0f", o < 0 ? 0 : o }')
     note=""
     [ "$load_rc" -eq 0 ] || note="echo_load exit $load_rc; "
-    [ "$alive" = yes ] || note="${note}server exited; "
+    [ -z "$exited" ] || note="${note}server exited with status $exited; "
     errors=$(json_number "$json" errors) mismatches=$(json_number "$json" mismatches)
     [ "$errors" = 0 ] && [ "$mismatches" = 0 ] || note="${note}$errors errors, $mismatches mismatches; "
+    if [ -n "$note" ]; then
+      { echo "compare: $kind ${conns}x$size: ${note%; }; the load generator's and the server's last lines:"
+        tail -n 8 "$work/load.log"; tail -n 20 "$work/$kind.server.log"; } >&2
+    fi
     if [ "$other" -gt "$OTHER_MAX" ] && [ "$attempt" -lt "$RETRIES" ]; then
       echo "compare: $kind ${conns}x$size: others used ${other}% of a core during the run; again after a pause" >&2
       sleep 5
@@ -204,7 +209,7 @@ measure() {
       "$(json_number "$json" megabytesPerSecond)" "$(json_number "$json" p50)" "$(json_number "$json" p99)" \
       "$(json_number "$json" serverCpuPercent)" "$eff" "$other" "${note%; }"
     printf 'compare: %-28s %5s x %-5s %10.0f rt/s  server CPU %5s%%  others %3s%%%s\n' "$(label "$kind")" "$conns" "$size" \
-      "$rt" "$(json_number "$json" serverCpuPercent)" "$other" "${note:+  ($note)}" >&2
+      "$rt" "$(json_number "$json" serverCpuPercent)" "$other" "${note:+  (${note%; })}" >&2
     return
   done
 }
