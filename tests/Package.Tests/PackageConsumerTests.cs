@@ -24,13 +24,13 @@ public sealed class PackageConsumerTests : IDisposable
         // A version no registry has, so restore can only find the package in the local feed.
         string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
 
-        Run("dotnet", ["pack", Path.Combine(repo, "src", "Reactor", "Reactor.csproj"), "-c", "Release", "--no-build", "-o", feed, $"-p:PackageVersion={version}"], repo);
-        string nupkg = Path.Combine(feed, $"Reactor.{version}.nupkg");
+        Run("dotnet", ["pack", Path.Combine(repo, "src", "ReactorNet", "ReactorNet.csproj"), "-c", "Release", "--no-build", "-o", feed, $"-p:PackageVersion={version}"], repo);
+        string nupkg = Path.Combine(feed, $"ReactorNet.{version}.nupkg");
         File.Exists(nupkg).Should().BeTrue();
         File.Exists(Path.ChangeExtension(nupkg, ".snupkg")).Should().BeTrue("symbols ship in a .snupkg");
         using (ZipArchive zip = ZipFile.OpenRead(nupkg))
         {
-            zip.Entries.Select(e => e.FullName).Should().Contain(["lib/net10.0/Reactor.dll", "lib/net10.0/Reactor.xml", "README.md"]);
+            zip.Entries.Select(e => e.FullName).Should().Contain(["lib/net10.0/ReactorNet.dll", "lib/net10.0/ReactorNet.xml", "README.md"]);
             using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec")).Open());
             nuspec.ReadToEnd().Should().Contain("<license type=\"expression\">MIT</license>").And.Contain("<readme>README.md</readme>");
         }
@@ -55,7 +55,7 @@ public sealed class PackageConsumerTests : IDisposable
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="Reactor" Version="{version}" />
+                <PackageReference Include="ReactorNet" Version="{version}" />
               </ItemGroup>
             </Project>
             """);

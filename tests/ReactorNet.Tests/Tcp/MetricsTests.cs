@@ -61,7 +61,7 @@ public sealed class MetricsTests
         await harness.Handler.WhenClosed(3).WaitAsync(LoopHarness.Timeout);
         harness.Loop.Invoke(() => 0); // the loop is past the last close
 
-        meters.Meters.Should().ContainSingle().Which.Name.Should().Be("Reactor");
+        meters.Meters.Should().ContainSingle().Which.Name.Should().Be("ReactorNet");
         totals.GetValueOrDefault("reactor.connections.accepted").Should().Be(3);
         totals.GetValueOrDefault("reactor.connections.active").Should().Be(0);
         totals.GetValueOrDefault("reactor.connections.closed|reason=Graceful").Should().Be(3);

@@ -10,7 +10,7 @@ namespace ReactorNet;
 internal sealed class ReactorMetrics
 {
     /// <summary>The meter name to subscribe to, e.g. <c>dotnet-counters monitor --counters Reactor</c>.</summary>
-    public const string MeterName = "Reactor";
+    public const string MeterName = "ReactorNet";
 
     private static ReactorMetrics? s_shared;
 
