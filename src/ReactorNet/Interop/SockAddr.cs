@@ -45,21 +45,36 @@ internal static unsafe class SockAddr
                 return 28;
             case UnixDomainSocketEndPoint unix:
                 {
-                    string path = unix.ToString();
-                    int n = Encoding.UTF8.GetByteCount(path);
-                    if (n >= SunPathMax)
+                    // The raw sun_path bytes, not ToString(): that shows an abstract name ("\0name")
+                    // as "@name", which would bind a file called "@name" in the current directory.
+                    // A path comes with its NUL terminator; an abstract name is exactly as long as it is.
+                    ReadOnlySpan<byte> path = SunPath(unix);
+                    if (path.Length > SunPathMax)
                     {
-                        throw new ArgumentException($"Unix socket path is {n} bytes; the kernel allows at most {SunPathMax - 1}.", nameof(endPoint));
+                        throw new ArgumentException($"Unix socket path is {path.Length} bytes; the kernel allows at most {SunPathMax}.", nameof(endPoint));
                     }
                     *(ushort*)buffer = Libc.AF_UNIX;
-                    Encoding.UTF8.GetBytes(path, new Span<byte>(buffer + SunPathOffset, n));
-                    // An abstract socket (leading NUL) is exactly as long as its name; a path has a terminator.
-                    return (uint)(SunPathOffset + n + (n > 0 && buffer[SunPathOffset] == 0 ? 0 : 1));
+                    path.CopyTo(new Span<byte>(buffer + SunPathOffset, path.Length));
+                    return (uint)(SunPathOffset + path.Length);
                 }
             default:
                 Family(endPoint); // throws the clear error
                 return 0;
         }
+    }
+
+    /// <summary>Whether <paramref name="endPoint"/> names an abstract socket (leading NUL: no file in the filesystem).</summary>
+    public static bool IsAbstract(UnixDomainSocketEndPoint endPoint)
+    {
+        ReadOnlySpan<byte> path = SunPath(endPoint);
+        return !path.IsEmpty && path[0] == 0;
+    }
+
+    /// <summary>The encoded <c>sun_path</c> bytes .NET keeps for the endpoint (terminator included for a path).</summary>
+    private static ReadOnlySpan<byte> SunPath(UnixDomainSocketEndPoint endPoint)
+    {
+        SocketAddress raw = endPoint.Serialize();
+        return raw.Buffer.Span[SunPathOffset..raw.Size];
     }
 
     /// <summary>Reads a native address of <paramref name="length"/> bytes.</summary>

@@ -54,7 +54,11 @@ internal static unsafe class Sockets
         }
     }
 
-    /// <summary>Starts a non-blocking connect: true if it completed at once, false if in progress (EINPROGRESS).</summary>
+    /// <summary>
+    /// Starts a non-blocking connect: true if it completed at once, false if in progress (EINPROGRESS).
+    /// EAGAIN is a failure, never "in progress": for a Unix socket it means the listener's backlog
+    /// is full (the socket stays unconnected and would report EPOLLOUT at once); for TCP, no free local port.
+    /// </summary>
     public static bool StartConnect(int fd, EndPoint endPoint)
     {
         byte* addr = stackalloc byte[SockAddr.MaxSize];
@@ -62,9 +66,9 @@ internal static unsafe class Sockets
         while (Libc.connect(fd, addr, length) < 0)
         {
             int errno = Errno.Last;
-            if (errno == Errno.EINPROGRESS || errno == Errno.EAGAIN)
+            if (errno == Errno.EINPROGRESS)
             {
-                return false; // EAGAIN: a Unix socket whose listener's backlog is full
+                return false;
             }
             if (errno != Errno.EINTR)
             {
@@ -74,17 +78,11 @@ internal static unsafe class Sockets
         return true;
     }
 
+    /// <summary><c>getsockname</c>: only while the caller certainly owns <paramref name="fd"/> (a closed number may be someone else's).</summary>
     public static EndPoint? LocalEndPoint(int fd)
     {
         byte* addr = stackalloc byte[SockAddr.MaxSize];
         uint length = SockAddr.MaxSize;
         return Libc.getsockname(fd, addr, &length) < 0 ? null : SockAddr.Read(addr, length);
-    }
-
-    public static EndPoint? RemoteEndPoint(int fd)
-    {
-        byte* addr = stackalloc byte[SockAddr.MaxSize];
-        uint length = SockAddr.MaxSize;
-        return Libc.getpeername(fd, addr, &length) < 0 ? null : SockAddr.Read(addr, length);
     }
 }

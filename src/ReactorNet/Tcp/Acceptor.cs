@@ -18,6 +18,7 @@ internal sealed unsafe class Acceptor : IEventHandler
 
     private readonly TcpServer _server;
     private readonly int _maxAccepts;
+    private readonly bool _wildcard; // bound to 0.0.0.0 or ::, so each connection's local address differs
     private int _listenFd;
     private int _spareFd;
     private Registration _registration;
@@ -51,6 +52,7 @@ internal sealed unsafe class Acceptor : IEventHandler
             Sockets.Bind(_listenFd, endPoint);
             Errno.ThrowIfError(Libc.listen(_listenFd, options.Backlog), "listen");
             LocalEndPoint = Sockets.LocalEndPoint(_listenFd) ?? endPoint;
+            _wildcard = endPoint is IPEndPoint bound && (bound.Address.Equals(IPAddress.Any) || bound.Address.Equals(IPAddress.IPv6Any));
             _spareFd = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC);
         }
         catch
@@ -91,13 +93,19 @@ internal sealed unsafe class Acceptor : IEventHandler
 
     public void OnEvent(Registration registration, Readiness readiness)
     {
+        // accept4 fills in the peer's address for free; it is captured now, while the descriptor
+        // is certainly ours (B6: asking getpeername later may hit a closed, reused number).
+        byte* peer = stackalloc byte[SockAddr.MaxSize];
         for (int i = 0; i < _maxAccepts; i++)
         {
-            int fd = Libc.accept4(_listenFd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
+            uint peerLength = SockAddr.MaxSize;
+            int fd = Libc.accept4(_listenFd, peer, &peerLength, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
             if (fd >= 0)
             {
                 _backoffMs = MinBackoffMs;
-                _server.Adopt(fd, Reactor);
+                EndPoint? remote = SockAddr.Read(peer, peerLength);
+                EndPoint local = _wildcard ? Sockets.LocalEndPoint(fd) ?? LocalEndPoint : LocalEndPoint;
+                _server.Adopt(fd, Reactor, remote, local);
                 if (_listenFd < 0)
                 {
                     return; // the server was stopped from a callback

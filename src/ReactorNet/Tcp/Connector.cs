@@ -100,7 +100,9 @@ internal sealed class Connector : IEventHandler
         Cleanup();
         try
         {
-            _result.TrySetResult(TcpConnection.Start(_reactor, _fd, _handler, _options, null));
+            // The descriptor is ours until Start hands it over: ask for the local address now,
+            // never later (B6). The remote address is the target we connected to.
+            _result.TrySetResult(TcpConnection.Start(_reactor, _fd, _remote, Sockets.LocalEndPoint(_fd), _handler, _options, null));
         }
         catch (Exception ex)
         {

@@ -31,8 +31,8 @@ public sealed partial class TcpConnection : IEventHandler
     private ReactorTimer? _idleTimer;
     private ReactorTimer? _closeTimer;
     private long _lastActivity;
-    private EndPoint? _remoteEndPoint;
-    private EndPoint? _localEndPoint;
+    private readonly EndPoint? _remoteEndPoint;
+    private readonly EndPoint? _localEndPoint;
 
     private bool _peerFinished;   // read returned 0
     private bool _closeRequested; // graceful Close() called: FIN follows once output drains
@@ -41,10 +41,12 @@ public sealed partial class TcpConnection : IEventHandler
     private bool _readPaused;     // PauseReading()
     private volatile bool _closed;
 
-    private TcpConnection(Reactor reactor, int fd, IConnectionHandler handler, TcpConnectionOptions options, Action<TcpConnection>? onClosed)
+    private TcpConnection(Reactor reactor, int fd, EndPoint? remote, EndPoint? local, IConnectionHandler handler, TcpConnectionOptions options, Action<TcpConnection>? onClosed)
     {
         Reactor = reactor;
         _fd = fd;
+        _remoteEndPoint = remote;
+        _localEndPoint = local;
         _handler = handler;
         _options = options;
         _onClosed = onClosed;
@@ -65,11 +67,17 @@ public sealed partial class TcpConnection : IEventHandler
     /// <summary>The loop this connection lives on.</summary>
     public Reactor Reactor { get; }
 
-    /// <summary>The peer's address (for a Unix socket, usually unnamed).</summary>
-    public EndPoint? RemoteEndPoint => _remoteEndPoint ??= Sockets.RemoteEndPoint(_fd);
+    /// <summary>
+    /// The peer's address, captured when the connection was made (from <c>accept4</c>, or the
+    /// connect target) and unchanged after close. Null for an unnamed Unix-socket peer.
+    /// </summary>
+    public EndPoint? RemoteEndPoint => _remoteEndPoint;
 
-    /// <summary>This side's address.</summary>
-    public EndPoint? LocalEndPoint => _localEndPoint ??= Sockets.LocalEndPoint(_fd);
+    /// <summary>
+    /// This side's address, captured when the connection was made (the listener's address, or
+    /// <c>getsockname</c> right after accept or connect) and unchanged after close. Null for an unnamed Unix socket.
+    /// </summary>
+    public EndPoint? LocalEndPoint => _localEndPoint;
 
     /// <summary>Free for the application: per-connection protocol state.</summary>
     public object? UserState { get; set; }
@@ -152,9 +160,9 @@ public sealed partial class TcpConnection : IEventHandler
     public override string ToString() => $"connection {Id} (fd {_fd}, {RemoteEndPoint})";
 
     /// <summary>Wraps an accepted or connected descriptor and registers it; on the loop thread.</summary>
-    internal static TcpConnection Start(Reactor reactor, int fd, IConnectionHandler handler, TcpConnectionOptions options, Action<TcpConnection>? onClosed, int loopIndex = 0)
+    internal static TcpConnection Start(Reactor reactor, int fd, EndPoint? remote, EndPoint? local, IConnectionHandler handler, TcpConnectionOptions options, Action<TcpConnection>? onClosed, int loopIndex = 0)
     {
-        var connection = new TcpConnection(reactor, fd, handler, options, onClosed) { LoopIndex = loopIndex };
+        var connection = new TcpConnection(reactor, fd, remote, local, handler, options, onClosed) { LoopIndex = loopIndex };
         connection._interest = Interest.Readable;
         connection._registration = reactor.Register(fd, Interest.Readable, connection, ownsFd: true);
         connection._lastActivity = reactor.LoopTimestamp;
@@ -163,10 +171,7 @@ public sealed partial class TcpConnection : IEventHandler
             connection._idleTimer = reactor.Schedule(options.IdleTimeout, static c => c.CheckIdle(), connection);
         }
         reactor.Metrics.Opened();
-        if (reactor.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
-        {
-            Log.ConnectionOpened(reactor.Logger, connection.Id, connection.RemoteEndPoint); // getpeername only when logged
-        }
+        Log.ConnectionOpened(reactor.Logger, connection.Id, remote);
         connection.Invoke(static (h, c) => h.OnConnected(c));
         return connection;
     }

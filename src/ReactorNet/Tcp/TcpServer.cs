@@ -21,7 +21,7 @@ public sealed class TcpServer : IDisposable
     private readonly HashSet<TcpConnection>[] _connections;
     private readonly Acceptor[] _acceptors;
     private readonly Action<TcpConnection> _onClosed;
-    private readonly string? _unixPath;
+    private readonly SocketFile? _socketFile;
     private int _connectionCount;
     private int _nextLoop = -1;
     private long _accepted;
@@ -82,9 +82,9 @@ public sealed class TcpServer : IDisposable
             throw;
         }
         LocalEndPoint = _acceptors[0].LocalEndPoint;
-        if (endPoint is System.Net.Sockets.UnixDomainSocketEndPoint unix && !unix.ToString().StartsWith('\0') && unix.ToString().Length > 0)
+        if (endPoint is System.Net.Sockets.UnixDomainSocketEndPoint unix && !SockAddr.IsAbstract(unix))
         {
-            _unixPath = unix.ToString();
+            _socketFile = SocketFile.Record(unix.ToString()); // bind just created it: remember which file is ours
         }
         foreach (Acceptor acceptor in _acceptors)
         {
@@ -148,7 +148,7 @@ public sealed class TcpServer : IDisposable
 
     private sealed record LoopIndex(TcpServer Server, int Index);
 
-    private sealed record Handoff(TcpServer Server, int Fd, int Index);
+    private sealed record Handoff(TcpServer Server, int Fd, int Index, EndPoint? Remote, EndPoint Local);
 
     private int _listening = 1;
 
@@ -162,10 +162,7 @@ public sealed class TcpServer : IDisposable
         {
             acceptor.Stop();
         }
-        if (_unixPath is not null)
-        {
-            Libc.unlink(_unixPath);
-        }
+        _socketFile?.Remove();
     }
 
     private void ForEachConnection(int index, Action<TcpConnection> action)
@@ -177,7 +174,7 @@ public sealed class TcpServer : IDisposable
     }
 
     /// <summary>Called by an acceptor on its loop with a freshly accepted descriptor.</summary>
-    internal void Adopt(int fd, Reactor acceptLoop)
+    internal void Adopt(int fd, Reactor acceptLoop, EndPoint? remote, EndPoint local)
     {
         Interlocked.Increment(ref _accepted);
         acceptLoop.Metrics.Accepted();
@@ -197,12 +194,12 @@ public sealed class TcpServer : IDisposable
         Reactor target = _loops[index];
         if (target == acceptLoop)
         {
-            StartConnection(fd, index);
+            StartConnection(fd, index, remote, local);
             return;
         }
         try
         {
-            target.Post(static h => h.Server.StartConnection(h.Fd, h.Index), new Handoff(this, fd, index));
+            target.Post(static h => h.Server.StartConnection(h.Fd, h.Index, h.Remote, h.Local), new Handoff(this, fd, index, remote, local));
         }
         catch (ObjectDisposedException)
         {
@@ -234,7 +231,7 @@ public sealed class TcpServer : IDisposable
         return best;
     }
 
-    private void StartConnection(int fd, int index)
+    private void StartConnection(int fd, int index, EndPoint? remote, EndPoint local)
     {
         Reactor loop = _loops[index];
         try
@@ -243,7 +240,7 @@ public sealed class TcpServer : IDisposable
             {
                 Sockets.SetNoDelay(fd); // fails harmlessly (EOPNOTSUPP) on a Unix socket
             }
-            TcpConnection connection = TcpConnection.Start(loop, fd, _handlerFactory(), _options.Connection, _onClosed, index);
+            TcpConnection connection = TcpConnection.Start(loop, fd, remote, local, _handlerFactory(), _options.Connection, _onClosed, index);
             if (!connection.IsClosed)
             {
                 _connections[index].Add(connection);
