@@ -18,7 +18,7 @@ public sealed unsafe partial class Reactor
     public Registration Register(int fd, Interest interest, IEventHandler handler, bool ownsFd = false)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        ThrowIfDisposed();
+        ThrowIfClosed();
         ThrowIfNotLoopThread();
         ulong token = _registrations.Add(fd, handler, ownsFd);
         try
@@ -40,7 +40,7 @@ public sealed unsafe partial class Reactor
     /// <exception cref="SystemCallException"><c>epoll_ctl</c> refused.</exception>
     public void Modify(Registration registration, Interest interest)
     {
-        ThrowIfDisposed();
+        ThrowIfClosed();
         ThrowIfNotLoopThread();
         ThrowIfNotLive(registration);
         byte* ev = stackalloc byte[16];

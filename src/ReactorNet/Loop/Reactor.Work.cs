@@ -97,7 +97,7 @@ public sealed partial class Reactor
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dueTime, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(period, TimeSpan.Zero);
-        ThrowIfDisposed();
+        ThrowIfClosed();
         var timer = new ReactorTimer(this, callback, state, Stopwatch.GetTimestamp() + ToTicks(dueTime), ToTicks(period));
         RunInLoop(static t => t.Reactor.AddTimer(t), timer);
         return timer;
@@ -117,10 +117,7 @@ public sealed partial class Reactor
 
     internal void CancelTimer(ReactorTimer timer)
     {
-        if (Volatile.Read(ref _disposed) == 0)
-        {
-            RunInLoop(static t => t.Reactor._timers.Remove(t), timer);
-        }
+        Execute(static t => t.Reactor._timers.Remove(t), timer);
     }
 
     /// <summary>Timers waiting to fire.</summary>
@@ -138,12 +135,9 @@ public sealed partial class Reactor
 
     private void Enqueue(WorkQueue.Item item)
     {
-        ThrowIfDisposed();
-        _work.Enqueue(item);
-        // The loop runs the queue at the end of every round; only a sleeping loop needs the eventfd.
-        if (!IsInLoopThread)
+        if (!TryEnqueue(item))
         {
-            Wake();
+            throw new ObjectDisposedException(GetType().FullName);
         }
     }
 }

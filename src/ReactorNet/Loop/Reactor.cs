@@ -35,6 +35,7 @@ public sealed unsafe partial class Reactor : IDisposable
     private readonly WorkQueue _work = new();
     private readonly TimerQueue _timers = new();
     private readonly ManualResetEventSlim _exited = new(true);
+    private readonly object _ownerLock = new();
 
     private volatile Thread? _loopThread;
     private volatile bool _stopRequested;
@@ -101,30 +102,89 @@ public sealed unsafe partial class Reactor : IDisposable
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>
-    /// Runs <paramref name="action"/> on the loop: inline on the loop thread or when no loop is
-    /// running (set-up and tear-down), posted otherwise. Does nothing once disposed.
+    /// Runs <paramref name="action"/> on the loop on behalf of the library's any-thread calls
+    /// (<c>Close</c>, <c>Send</c>, <c>ConnectAsync</c>, server start and stop): inline on the loop
+    /// thread; queued when another thread runs the loop; and when no loop runs (before
+    /// <see cref="Start"/>, after <see cref="Stop"/>), run at once on the calling thread while it
+    /// holds the loop, so that two such callers never touch the registration table together.
     /// </summary>
-    internal void Execute<TState>(Action<TState> action, TState state)
+    /// <returns>False when the reactor is disposed (its queue closed): the action did not and will not run.</returns>
+    internal bool Execute<TState>(Action<TState> action, TState state)
         where TState : class?
     {
-        if (IsDisposed)
-        {
-            return;
-        }
-        if (IsInLoopThread || !IsRunning)
+        if (IsInLoopThread)
         {
             action(state);
+            return true;
         }
-        else
+        if (!TryEnqueue(new WorkQueue.Item(System.Runtime.CompilerServices.Unsafe.As<Action<object?>>(action), state)))
         {
+            return false;
+        }
+        if (!IsRunning)
+        {
+            RunQueueIfIdle();
+        }
+        return true;
+    }
+
+    /// <summary>Queues work and wakes a sleeping loop; false once the queue is closed by Dispose.</summary>
+    private bool TryEnqueue(WorkQueue.Item item)
+    {
+        if (!_work.TryEnqueue(item))
+        {
+            return false;
+        }
+        // The loop runs the queue at the end of every round; only a sleeping loop needs the eventfd.
+        if (!IsInLoopThread)
+        {
+            Wake();
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The cold path of <see cref="Execute{TState}"/>: when no loop runs, the caller becomes the loop
+    /// for as long as it runs the queue. It claims <see cref="_loopThread"/> under
+    /// <see cref="_ownerLock"/>, which <see cref="Start"/>, <see cref="Run"/> and <see cref="Dispose"/>
+    /// also take to claim the loop. The lock is only tried, never waited for: whoever holds it
+    /// either runs the queue (a loop, a Dispose) or, like us, looks at the queue again after
+    /// letting go, so an item queued meanwhile is never left behind, and a caller whose own action
+    /// waits for another such caller cannot deadlock.
+    /// </summary>
+    private void RunQueueIfIdle()
+    {
+        Thread me = Thread.CurrentThread;
+        while (_work.HasWork && Volatile.Read(ref _released) == 0)
+        {
+            if (!Monitor.TryEnter(_ownerLock))
+            {
+                return;
+            }
             try
             {
-                Post(action, state);
+                if (Interlocked.CompareExchange(ref _loopThread, me, null) is not null)
+                {
+                    return; // a loop runs: it runs the queue every round
+                }
+                try
+                {
+                    _work.RunAll(_logCallbackFault);
+                    if (IsDisposed)
+                    {
+                        Teardown(); // Dispose was called from one of the actions: the owner finishes it
+                    }
+                }
+                finally
+                {
+                    _loopThread = null;
+                }
             }
-            catch (ObjectDisposedException)
+            finally
             {
-                // Disposed in the meantime: the reactor closed what it owned.
+                Monitor.Exit(_ownerLock);
             }
+            Interlocked.MemoryBarrier(); // the HasWork read must not move before the release of the lock
         }
     }
 
@@ -138,60 +198,72 @@ public sealed unsafe partial class Reactor : IDisposable
     internal long LoopTimestamp { get; private set; }
 
     /// <summary>
-    /// Runs the loop on the calling thread until <see cref="Stop"/>. Work posted before the loop
-    /// exits runs before <see cref="Run"/> returns. A <see cref="Stop"/> that came before
-    /// <see cref="Run"/> is not lost: the loop runs pending work and returns at once.
+    /// Runs the loop on the calling thread until <see cref="Stop"/> or <see cref="Dispose"/>. Work
+    /// posted before the loop exits runs before <see cref="Run"/> returns. A <see cref="Stop"/> that
+    /// came before <see cref="Run"/> is not lost: the loop runs pending work and returns at once.
     /// </summary>
-    /// <exception cref="InvalidOperationException">Another thread is already running this loop.</exception>
+    /// <exception cref="InvalidOperationException">The loop already runs: on another thread, or this is a call from one of its own callbacks.</exception>
     /// <exception cref="ObjectDisposedException">The reactor was disposed.</exception>
     public void Run()
     {
-        Thread me = Thread.CurrentThread;
-        Thread? owner = Interlocked.CompareExchange(ref _loopThread, me, null);
-        if (owner is not null && owner != me)
+        lock (_ownerLock)
         {
-            throw new InvalidOperationException("This reactor's loop is already running on another thread.");
+            ThrowIfDisposed();
+            // A nested Run from a callback (the owner is this very thread) is refused as well: it
+            // would end the outer loop's claim and let Dispose free what the outer loop still uses.
+            if (Interlocked.CompareExchange(ref _loopThread, Thread.CurrentThread, null) is not null)
+            {
+                throw new InvalidOperationException(IsInLoopThread
+                    ? "Run was called from a callback of this reactor's own loop."
+                    : "This reactor's loop is already running on another thread.");
+            }
+            _exited.Reset();
         }
-        _exited.Reset();
+        RunClaimed();
+    }
+
+    /// <summary>The loop proper, on the thread that holds the claim on <see cref="_loopThread"/>.</summary>
+    private void RunClaimed()
+    {
         try
         {
-            // Checked only now, inside the try: a Dispose that raced with Start must still see the
-            // claim released and the exit signalled, or it would wait for a loop that never runs.
-            ThrowIfDisposed();
-            while (!_stopRequested)
+            while (!_stopRequested && !IsDisposed)
             {
                 RunOnce();
             }
             _work.RunAll(_logCallbackFault);
+            if (IsDisposed)
+            {
+                Teardown();
+            }
         }
         finally
         {
             _stopRequested = false;
-            _loopThread = null;
+            Interlocked.Exchange(ref _loopThread, null); // a full fence: the HasWork read below sees a racing Execute's item
             _exited.Set();
-            if (Volatile.Read(ref _disposed) != 0)
-            {
-                ReleaseResources();
-            }
+        }
+        // Execute calls that queued work while this loop was leaving found it "running" and only
+        // woke it: run their work now, as the loop they were promised.
+        if (_work.HasWork && !IsDisposed)
+        {
+            RunQueueIfIdle();
         }
     }
 
     /// <summary>Runs the loop on a new dedicated thread (named by <see cref="ReactorOptions.ThreadName"/>).</summary>
     /// <returns>A task that completes when the loop exits, or faults if the loop itself failed.</returns>
+    /// <exception cref="InvalidOperationException">The loop already runs.</exception>
+    /// <exception cref="ObjectDisposedException">The reactor was disposed.</exception>
     public Task Start()
     {
-        ThrowIfDisposed();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
             try
             {
-                Run();
+                RunClaimed();
                 done.SetResult();
-            }
-            catch (ObjectDisposedException) when (IsDisposed)
-            {
-                done.SetResult(); // disposed before the new thread got going: nothing to run
             }
             catch (Exception ex)
             {
@@ -202,13 +274,17 @@ public sealed unsafe partial class Reactor : IDisposable
             IsBackground = true,
             Name = _threadName,
         };
-        // Claim the loop for the new thread before it starts, so that from now on every other
-        // thread is correctly told it is not the loop thread.
-        if (Interlocked.CompareExchange(ref _loopThread, thread, null) is not null)
+        lock (_ownerLock)
         {
-            throw new InvalidOperationException("This reactor's loop is already running.");
+            ThrowIfDisposed();
+            // Claim the loop for the new thread before it starts, so that from now on every other
+            // thread is correctly told it is not the loop thread.
+            if (Interlocked.CompareExchange(ref _loopThread, thread, null) is not null)
+            {
+                throw new InvalidOperationException("This reactor's loop is already running.");
+            }
+            _exited.Reset();
         }
-        _exited.Reset();
         thread.Start();
         return done.Task;
     }
@@ -221,9 +297,16 @@ public sealed unsafe partial class Reactor : IDisposable
     }
 
     /// <summary>
-    /// Stops the loop (waiting for it to exit when it runs on another thread), closes every
-    /// descriptor a registration owns, the epoll instance and the eventfd. Idempotent. Work still
-    /// queued after the loop exited is dropped.
+    /// Disposes the reactor; safe from any thread, including a callback of this loop. Idempotent.
+    /// In order: the loop stops; every piece of work queued before (and while) the queue closes
+    /// runs, on the loop thread, or on the disposing thread when no loop runs; then the queue is
+    /// closed (<see cref="Post(Action)"/> throws <see cref="ObjectDisposedException"/> from here
+    /// on); every connection, connect and listener living on the loop is closed (connections see
+    /// <c>OnClosed</c> with <c>CloseReason.Shutdown</c>, pending connects fail with
+    /// <see cref="ObjectDisposedException"/>); timers that have not fired are dropped; every
+    /// descriptor a registration owns, the epoll instance and the eventfd are closed. Called from
+    /// another thread, Dispose returns when all of that is done; from a callback, it happens as
+    /// soon as the callback returns.
     /// </summary>
     public void Dispose()
     {
@@ -234,13 +317,72 @@ public sealed unsafe partial class Reactor : IDisposable
         Stop();
         if (IsInLoopThread)
         {
-            return; // Run's exit path releases the resources once the current callback returns.
+            return; // the loop (or the thread running the queue) finishes the job once the callback returns
         }
-        _exited.Wait();
+        Thread me = Thread.CurrentThread;
+        while (true)
+        {
+            _exited.Wait();
+            lock (_ownerLock)
+            {
+                if (Volatile.Read(ref _released) != 0)
+                {
+                    return;
+                }
+                if (Interlocked.CompareExchange(ref _loopThread, me, null) is null)
+                {
+                    try
+                    {
+                        Teardown();
+                    }
+                    finally
+                    {
+                        _loopThread = null;
+                    }
+                    return;
+                }
+            }
+            // A loop claimed the reactor between the wait and the lock (a racing Start): it sees
+            // the dispose at once and tears down itself; wait for it.
+        }
+    }
+
+    /// <summary>
+    /// The end of the reactor, on the thread that owns the loop: run the queue to the end and close
+    /// it, tell every registration that wants to know (connections, connects, listeners), then
+    /// release the descriptors and memory.
+    /// </summary>
+    private void Teardown()
+    {
+        if (Volatile.Read(ref _released) != 0)
+        {
+            return;
+        }
+        while (!_work.TryClose())
+        {
+            _work.RunAll(_logCallbackFault);
+        }
+        foreach (ulong token in _registrations.LiveTokens())
+        {
+            ref RegistrationTable.Slot slot = ref _registrations.Find(token);
+            if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot) || slot.Handler is not IReactorShutdownHandler handler)
+            {
+                continue; // removed by an earlier handler's shutdown, or a plain handler: its owned fd is closed below
+            }
+            try
+            {
+                handler.OnReactorShutdown();
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, slot.Fd, ex);
+            }
+        }
         ReleaseResources();
     }
 
     private int _released;
+    private int _wakers;
 
     private void ReleaseResources()
     {
@@ -253,6 +395,13 @@ public sealed unsafe partial class Reactor : IDisposable
             FileDescriptor.Close(fd);
         }
         _timers.Clear();
+        // A Wake that passed its _released check is still writing the eventfd: let it finish before
+        // the number is closed (and possibly reused by another thread's open).
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _wakers) != 0)
+        {
+            spin.SpinOnce();
+        }
         FileDescriptor.Close(_wakeFd);
         FileDescriptor.Close(_epollFd);
         NativeMemory.Free(_events);
@@ -344,11 +493,28 @@ public sealed unsafe partial class Reactor : IDisposable
 
     private void Wake()
     {
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0 && Volatile.Read(ref _released) == 0)
+        if (Interlocked.Exchange(ref _wakePending, 1) != 0)
         {
-            FileDescriptor.Signal(_wakeFd);
+            return;
+        }
+        // Announce the write before checking _released (both full fences): either ReleaseResources
+        // sees us and waits, or we see it released and leave the descriptor alone.
+        Interlocked.Increment(ref _wakers);
+        try
+        {
+            if (Volatile.Read(ref _released) == 0)
+            {
+                FileDescriptor.Signal(_wakeFd);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _wakers);
         }
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    /// <summary>Throws once the teardown has closed the work queue (registering or scheduling is still fine while Dispose runs the queued work).</summary>
+    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) != 0 || (IsDisposed && !IsInLoopThread), this);
 }

@@ -79,6 +79,20 @@ internal sealed class RegistrationTable
         Count--;
     }
 
+    /// <summary>The tokens of the live registrations, copied: the caller may remove registrations while it walks them.</summary>
+    public List<ulong> LiveTokens()
+    {
+        var tokens = new List<ulong>(Count);
+        for (int i = 0; i < _used; i++)
+        {
+            if (_slots[i].Handler is not null)
+            {
+                tokens.Add(((ulong)_slots[i].Generation << 32) | (uint)i);
+            }
+        }
+        return tokens;
+    }
+
     /// <summary>Every descriptor a live registration owns (for disposal).</summary>
     public IEnumerable<int> OwnedDescriptors()
     {

@@ -14,15 +14,35 @@ internal sealed class WorkQueue
     private Queue<Item> _pending = new();
     private Queue<Item> _running = new();
     private volatile int _count;
+    private bool _closed;
 
     public bool HasWork => _count != 0;
 
-    public void Enqueue(Item item)
+    /// <summary>Queues <paramref name="item"/>; false once the queue is closed (the reactor is disposed).</summary>
+    public bool TryEnqueue(Item item)
     {
         lock (_lock)
         {
+            if (_closed)
+            {
+                return false;
+            }
             _pending.Enqueue(item);
             _count++;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Closes the queue if it is empty, so that every item ever accepted is run by the caller's
+    /// last <see cref="RunAll"/>: false means more work arrived, run it and try again.
+    /// </summary>
+    public bool TryClose()
+    {
+        lock (_lock)
+        {
+            _closed = _count == 0;
+            return _closed;
         }
     }
 

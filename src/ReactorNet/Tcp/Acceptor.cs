@@ -11,7 +11,7 @@ namespace ReactorNet.Tcp;
 /// and spin the loop; the acceptor sheds them with a reserved spare descriptor and stops
 /// watching the listener for a back-off that grows while the condition lasts.
 /// </summary>
-internal sealed unsafe class Acceptor : IEventHandler
+internal sealed unsafe class Acceptor : IEventHandler, IReactorShutdownHandler
 {
     private const int MinBackoffMs = 10;
     private const int MaxBackoffMs = 1000;
@@ -66,11 +66,40 @@ internal sealed unsafe class Acceptor : IEventHandler
 
     public EndPoint LocalEndPoint { get; }
 
-    /// <summary>Starts watching the listener; runs on the loop (or before it runs).</summary>
-    public void Start() => Reactor.Execute(static a => a._registration = a.Reactor.Register(a._listenFd, Interest.Readable, a, ownsFd: true), this);
+    /// <summary>Starts watching the listener on the loop; false (descriptors closed) when the reactor is disposed.</summary>
+    public bool Start()
+    {
+        if (Reactor.Execute(static a => a.StartInLoop(), this))
+        {
+            return true;
+        }
+        StopInLoop(); // no loop will ever run this acceptor: nobody else touches it
+        return false;
+    }
 
     /// <summary>Stops accepting and closes the listener and the spare descriptor.</summary>
-    public void Stop() => Reactor.Execute(static a => a.StopInLoop(), this);
+    /// <remarks>Refused by a disposed reactor, whose teardown has already stopped every registered acceptor.</remarks>
+    public void Stop() => _ = Reactor.Execute(static a => a.StopInLoop(), this);
+
+    /// <summary>The reactor is being disposed: stop listening and release both descriptors.</summary>
+    void IReactorShutdownHandler.OnReactorShutdown() => StopInLoop();
+
+    private void StartInLoop()
+    {
+        if (_listenFd < 0)
+        {
+            return; // stopped before the loop got to start it
+        }
+        try
+        {
+            _registration = Reactor.Register(_listenFd, Interest.Readable, this, ownsFd: true);
+        }
+        catch (Exception ex)
+        {
+            Log.AcceptFailed(Reactor.Logger, ex);
+            StopInLoop();
+        }
+    }
 
     private void StopInLoop()
     {

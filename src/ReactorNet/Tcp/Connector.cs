@@ -8,7 +8,7 @@ namespace ReactorNet.Tcp;
 /// writable when the handshake ends, and <c>SO_ERROR</c> tells whether it succeeded. Then the
 /// descriptor becomes a <see cref="TcpConnection"/> on the same loop.
 /// </summary>
-internal sealed class Connector : IEventHandler
+internal sealed class Connector : IEventHandler, IReactorShutdownHandler
 {
     private readonly Reactor _reactor;
     private readonly EndPoint _remote;
@@ -37,20 +37,40 @@ internal sealed class Connector : IEventHandler
 
     public void Begin(CancellationToken cancellationToken)
     {
-        _reactor.Execute(static c => c.BeginInLoop(), this);
+        // Register for cancellation before the attempt can finish: Cleanup on the loop then always
+        // sees (and removes) the registration, even when the connect completes at once. Registered
+        // after, it would outlive a synchronous completion and keep this connector (and through it
+        // the connection and its handler) alive as long as the token lives.
         if (cancellationToken.CanBeCanceled)
         {
             _cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
             {
                 var c = (Connector)state!;
                 var error = new OperationCanceledException($"Connecting to {c._remote} was cancelled.", token);
-                c._reactor.Execute(static s => s.Connector.Fail(s.Error), new Failure(c, error));
+                // Refused only once the reactor is disposed; its teardown fails the connect instead.
+                _ = c._reactor.Execute(static s => s.Connector.Fail(s.Error), new Failure(c, error));
             }, this);
+        }
+        if (!_reactor.Execute(static c => c.BeginInLoop(), this))
+        {
+            // The reactor was disposed: no loop will ever run this connect, and nothing else touches it.
+            _done = true;
+            _cancellation.Unregister();
+            _result.TrySetException(Disposed());
         }
     }
 
+    private ObjectDisposedException Disposed() => new(nameof(Reactor), $"The reactor was disposed before connecting to {_remote} finished.");
+
+    /// <summary>The reactor is being disposed while the handshake is in flight: fail, close the socket.</summary>
+    void IReactorShutdownHandler.OnReactorShutdown() => Fail(Disposed());
+
     private void BeginInLoop()
     {
+        if (_done)
+        {
+            return; // cancelled before the loop got to it
+        }
         try
         {
             _fd = Sockets.Create(_remote);
@@ -98,17 +118,26 @@ internal sealed class Connector : IEventHandler
         }
         _done = true;
         Cleanup();
+        TcpConnection connection;
         try
         {
             // The descriptor is ours until Start hands it over: ask for the local address now,
             // never later (B6). The remote address is the target we connected to.
-            _result.TrySetResult(TcpConnection.Start(_reactor, _fd, _remote, Sockets.LocalEndPoint(_fd), _handler, _options, null));
+            connection = TcpConnection.Start(_reactor, _fd, _remote, Sockets.LocalEndPoint(_fd), _handler, _options, null);
         }
         catch (Exception ex)
         {
             FileDescriptor.Close(_fd);
             _result.TrySetException(ex);
+            return;
         }
+        if (connection.IsClosed && connection.CloseReason == CloseReason.HandlerFault && connection.CloseError is not null)
+        {
+            // OnConnected threw: the connection is already closed, so the connect failed.
+            _result.TrySetException(connection.CloseError);
+            return;
+        }
+        _result.TrySetResult(connection);
     }
 
     private void Fail(Exception error)
@@ -130,6 +159,8 @@ internal sealed class Connector : IEventHandler
     private void Cleanup()
     {
         _timer?.Cancel();
-        _cancellation.Dispose();
+        // Unregister, not Dispose: Dispose would wait for a cancellation callback running on another
+        // thread, and that callback may itself be waiting to hand its work to this loop.
+        _cancellation.Unregister();
     }
 }

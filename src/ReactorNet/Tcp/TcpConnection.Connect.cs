@@ -18,6 +18,12 @@ public sealed partial class TcpConnection
     /// <exception cref="SystemCallException">Refused (ECONNREFUSED), unreachable (ENETUNREACH, EHOSTUNREACH) and so on.</exception>
     /// <exception cref="TimeoutException">The handshake did not finish in time.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The reactor is (or gets) disposed before the connect finished; the socket is closed.</exception>
+    /// <remarks>
+    /// Any thread. When no loop runs the reactor yet, the attempt starts on the calling thread (serialised
+    /// with other callers) and finishes once the loop runs. If <see cref="IConnectionHandler.OnConnected"/>
+    /// throws, the connection is closed and the task fails with that exception.
+    /// </remarks>
     public static Task<TcpConnection> ConnectAsync(
         Reactor reactor,
         EndPoint remote,
@@ -34,6 +40,10 @@ public sealed partial class TcpConnection
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<TcpConnection>(cancellationToken);
+        }
+        if (reactor.IsDisposed)
+        {
+            return Task.FromException<TcpConnection>(new ObjectDisposedException(nameof(Reactor), "ConnectAsync on a disposed reactor."));
         }
         var connector = new Connector(reactor, remote, handler, options, timeout ?? TimeSpan.FromSeconds(30));
         connector.Begin(cancellationToken);

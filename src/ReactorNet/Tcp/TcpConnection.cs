@@ -119,11 +119,15 @@ public sealed partial class TcpConnection : IEventHandler
         }
         byte[] copy = ArrayPool<byte>.Shared.Rent(data.Length);
         data.CopyTo(copy);
-        Reactor.Post(static s =>
+        if (!Reactor.Execute(static s =>
         {
             s.Connection.SendInLoop(s.Data.AsSpan(0, s.Length));
             ArrayPool<byte>.Shared.Return(s.Data);
-        }, new CrossThreadSend(this, copy, data.Length));
+        }, new CrossThreadSend(this, copy, data.Length)))
+        {
+            ArrayPool<byte>.Shared.Return(copy); // the reactor is disposed: the connection is (being) closed
+            return false;
+        }
         return true;
     }
 
@@ -132,13 +136,13 @@ public sealed partial class TcpConnection : IEventHandler
     /// the connection closes when the peer's FIN arrives, or after <see cref="TcpConnectionOptions.CloseTimeout"/>.
     /// Further sends are refused. Safe from any thread; idempotent.
     /// </summary>
-    public void Close() => Reactor.RunInLoop(static c => c.CloseInLoop(), this);
+    public void Close() => _ = Reactor.Execute(static c => c.CloseInLoop(), this);
 
     /// <summary>Closes at once with RST (<c>SO_LINGER</c> 0), discarding queued output. Safe from any thread; idempotent.</summary>
-    public void Abort() => Reactor.RunInLoop(static c => c.CloseNow(CloseReason.Aborted, null, reset: true), this);
+    public void Abort() => _ = Reactor.Execute(static c => c.CloseNow(CloseReason.Aborted, null, reset: true), this);
 
     /// <summary>Aborts because the server is shutting down (<see cref="CloseReason.Shutdown"/>). Any thread.</summary>
-    internal void AbortForShutdown() => Reactor.RunInLoop(static c => c.CloseNow(CloseReason.Shutdown, null, reset: true), this);
+    internal void AbortForShutdown() => _ = Reactor.Execute(static c => c.CloseNow(CloseReason.Shutdown, null, reset: true), this);
 
     /// <summary>Stops reading from the peer until <see cref="ResumeReading"/> (e.g. a proxy whose other side is slow). Loop thread.</summary>
     public void PauseReading()
@@ -247,6 +251,7 @@ public sealed partial class TcpConnection : IEventHandler
             return;
         }
         _closed = true;
+        RecordClose(reason, error);
         _idleTimer?.Cancel();
         _closeTimer?.Cancel();
         if (reset)

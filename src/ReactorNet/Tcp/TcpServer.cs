@@ -27,6 +27,9 @@ public sealed class TcpServer : IDisposable
     private long _accepted;
     private long _rejected;
     private int _disposed;
+    private int _shuttingDown;
+    private int _closedInGrace;
+    private int _aborted;
     private TaskCompletionSource? _drained;
 
     /// <summary>Listens on <paramref name="endPoint"/> and serves connections on <paramref name="reactor"/>.</summary>
@@ -88,7 +91,11 @@ public sealed class TcpServer : IDisposable
         }
         foreach (Acceptor acceptor in _acceptors)
         {
-            acceptor.Start();
+            if (!acceptor.Start())
+            {
+                Dispose();
+                throw new ObjectDisposedException(nameof(Reactor), "A server cannot start on a disposed reactor.");
+            }
             Log.Listening(acceptor.Reactor.Logger, LocalEndPoint);
         }
     }
@@ -108,7 +115,18 @@ public sealed class TcpServer : IDisposable
     /// <summary>Open connections per loop, in the order of the group's loops.</summary>
     public IReadOnlyList<int> ConnectionsPerLoop => _loopConnections.Select(c => Volatile.Read(ref c)).ToArray();
 
-    /// <summary>Stops accepting and aborts (RST, <see cref="CloseReason.Shutdown"/>) every open connection. Idempotent.</summary>
+    /// <summary>
+    /// Stops accepting and aborts (RST, <see cref="CloseReason.Shutdown"/>) every open connection,
+    /// including one being handed from the accepting loop to another loop at this moment.
+    /// Idempotent; any thread.
+    /// </summary>
+    /// <remarks>
+    /// Called from a thread that runs none of the server's loops, Dispose returns once every loop
+    /// has closed its connections: no <see cref="IConnectionHandler.OnConnected"/> follows and every
+    /// <see cref="IConnectionHandler.OnClosed"/> has run. A loop that is not running (stopped, or
+    /// not started yet) is closed on the calling thread. Called from a loop's callback, that loop's
+    /// connections close at once and the other loops' as soon as those loops get to it.
+    /// </remarks>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -116,34 +134,96 @@ public sealed class TcpServer : IDisposable
             return;
         }
         StopListening();
+        bool onALoop = _loops.Any(l => l.IsInLoopThread);
+        using var swept = new CountdownEvent(_loops.Length);
         for (int i = 0; i < _loops.Length; i++)
         {
-            _loops[i].Execute(static s => s.Server.ForEachConnection(s.Index, static c => c.AbortForShutdown()), new LoopIndex(this, i));
+            var sweep = new Sweep(this, i, swept);
+            if (!_loops[i].Execute(static s => s.Run(), sweep))
+            {
+                swept.Signal(); // a disposed reactor closed its connections itself
+            }
+        }
+        if (!onALoop)
+        {
+            swept.Wait();
         }
     }
 
     /// <summary>
-    /// Stops accepting, closes every connection gracefully (flushing its output) and waits until
-    /// all have closed or <paramref name="timeout"/> passes; then aborts what is left.
+    /// Stops accepting and closes every connection gracefully (flushing its output), waits until all
+    /// have closed or <paramref name="cancellationToken"/> is cancelled, then aborts what is left
+    /// (like <see cref="Dispose"/>). Cancellation ends the grace period; it does not throw.
     /// </summary>
-    /// <param name="timeout">How long to wait for connections to finish.</param>
-    /// <returns>True when every connection closed within the timeout.</returns>
-    public async Task<bool> ShutdownAsync(TimeSpan timeout)
+    /// <param name="cancellationToken">Ends the grace period: the connections still open are aborted.</param>
+    /// <returns>How many connections closed during the grace period and how many were aborted.</returns>
+    public async Task<ShutdownResult> ShutdownAsync(CancellationToken cancellationToken)
     {
         StopListening();
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _drained, drained);
+        Volatile.Write(ref _shuttingDown, 1);
         if (ConnectionCount == 0)
         {
             drained.TrySetResult();
         }
         for (int i = 0; i < _loops.Length; i++)
         {
-            _loops[i].Execute(static s => s.Server.ForEachConnection(s.Index, static c => c.Close()), new LoopIndex(this, i));
+            _ = _loops[i].Execute(static s => s.Server.ForEachConnection(s.Index, static c => c.Close()), new LoopIndex(this, i));
         }
-        bool clean = await Task.WhenAny(drained.Task, Task.Delay(timeout)).ConfigureAwait(false) == drained.Task;
+        if (!drained.Task.IsCompleted)
+        {
+            var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (cancellationToken.UnsafeRegister(static t => ((TaskCompletionSource)t!).TrySetResult(), cancelled))
+            {
+                await Task.WhenAny(drained.Task, cancelled.Task).ConfigureAwait(false);
+            }
+        }
         Dispose();
-        return clean;
+        return new ShutdownResult(Volatile.Read(ref _closedInGrace), Volatile.Read(ref _aborted));
+    }
+
+    /// <summary>
+    /// Like <see cref="ShutdownAsync(CancellationToken)"/> with a grace period.
+    /// <see cref="TimeSpan.Zero"/>, <see cref="Timeout.InfiniteTimeSpan"/>, <see cref="TimeSpan.MaxValue"/>
+    /// and any value too large for a timer mean no time limit.
+    /// </summary>
+    /// <param name="timeout">How long to wait for connections to finish.</param>
+    /// <returns>True when every connection closed within the grace period (none was aborted).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>); nothing was changed.</exception>
+    public async Task<bool> ShutdownAsync(TimeSpan timeout)
+    {
+        bool unlimited = IsNoTimeout(timeout);
+        using var deadline = unlimited ? null : new CancellationTokenSource(timeout);
+        ShutdownResult result = await ShutdownAsync(deadline?.Token ?? CancellationToken.None).ConfigureAwait(false);
+        return result.Aborted == 0;
+    }
+
+    /// <summary>The timeout rule shared by every timeout in the library (zero, infinite and huge values mean none; other negatives throw).</summary>
+    private static bool IsNoTimeout(TimeSpan timeout)
+    {
+        if (timeout == TimeSpan.Zero || timeout == Timeout.InfiniteTimeSpan || timeout.TotalMilliseconds >= uint.MaxValue - 1)
+        {
+            return true;
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        return false;
+    }
+
+    /// <summary>Aborts one loop's connections for <see cref="Dispose"/>, counting them, and signals when done.</summary>
+    private sealed record Sweep(TcpServer Server, int Index, CountdownEvent Done)
+    {
+        public void Run()
+        {
+            try
+            {
+                Server.ForEachConnection(Index, static c => c.AbortForShutdown());
+            }
+            finally
+            {
+                Done.Signal();
+            }
+        }
     }
 
     private sealed record LoopIndex(TcpServer Server, int Index);
@@ -176,15 +256,19 @@ public sealed class TcpServer : IDisposable
     /// <summary>Called by an acceptor on its loop with a freshly accepted descriptor.</summary>
     internal void Adopt(int fd, Reactor acceptLoop, EndPoint? remote, EndPoint local)
     {
+        if (Volatile.Read(ref _listening) == 0)
+        {
+            Refuse(fd); // accepted in the same round that the server began to stop
+            return;
+        }
         Interlocked.Increment(ref _accepted);
         acceptLoop.Metrics.Accepted();
         int max = _options.MaxConnections;
         if (Interlocked.Increment(ref _connectionCount) > max && max > 0)
         {
             Interlocked.Decrement(ref _connectionCount);
-            Sockets.SetLingerZero(fd);
-            FileDescriptor.Close(fd);
-            CountRejected(1);
+            CountRejected(1); // before the RST: a client that sees the reset must find it counted
+            Refuse(fd);
             acceptLoop.Metrics.Rejected("limit");
             Log.ConnectionRejected(acceptLoop.Logger, max);
             return;
@@ -197,15 +281,18 @@ public sealed class TcpServer : IDisposable
             StartConnection(fd, index, remote, local);
             return;
         }
-        try
+        if (!target.Execute(static h => h.Server.StartConnection(h.Fd, h.Index, h.Remote, h.Local), new Handoff(this, fd, index, remote, local)))
         {
-            target.Post(static h => h.Server.StartConnection(h.Fd, h.Index, h.Remote, h.Local), new Handoff(this, fd, index, remote, local));
-        }
-        catch (ObjectDisposedException)
-        {
-            FileDescriptor.Close(fd);
+            Refuse(fd); // the target loop is disposed
             Forget(index);
         }
+    }
+
+    /// <summary>Resets a connection the server will not serve.</summary>
+    private static void Refuse(int fd)
+    {
+        Sockets.SetLingerZero(fd);
+        FileDescriptor.Close(fd);
     }
 
     internal void CountRejected(int count) => Interlocked.Add(ref _rejected, count);
@@ -234,6 +321,15 @@ public sealed class TcpServer : IDisposable
     private void StartConnection(int fd, int index, EndPoint? remote, EndPoint local)
     {
         Reactor loop = _loops[index];
+        if (Volatile.Read(ref _listening) == 0)
+        {
+            // The server stopped while this connection was on its way from the accepting loop. The
+            // check and the registration below run on this loop, and so does the stop's sweep,
+            // queued after the flag was cleared: a connection is either refused here or swept.
+            Refuse(fd);
+            Forget(index);
+            return;
+        }
         try
         {
             if (_options.Connection.NoDelay)
@@ -256,6 +352,10 @@ public sealed class TcpServer : IDisposable
 
     private void OnConnectionClosed(TcpConnection connection)
     {
+        if (Volatile.Read(ref _shuttingDown) != 0 || Volatile.Read(ref _disposed) != 0)
+        {
+            Interlocked.Increment(ref connection.CloseReason == CloseReason.Shutdown ? ref _aborted : ref _closedInGrace);
+        }
         _connections[connection.LoopIndex].Remove(connection);
         Forget(connection.LoopIndex);
     }

@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using ReactorNet.Tests.Support;
 
 namespace ReactorNet.Tests.Loop;
 
+[Collection(DescriptorCountingCollection.Name)]
 public sealed class LifecycleTests
 {
     [Fact]
@@ -59,16 +61,108 @@ public sealed class LifecycleTests
         reactor.Invoking(r => r.Schedule(TimeSpan.Zero, () => { })).Should().Throw<ObjectDisposedException>();
     }
 
-    /// <summary>Dispose right after Start races with the new thread entering Run: neither may hang.</summary>
+    /// <summary>
+    /// Dispose right after Start races with the new thread entering Run: neither may hang, work
+    /// posted before Dispose always runs (on the loop, or on the disposing thread), and the
+    /// reactor's own descriptors are released whichever thread tears down.
+    /// </summary>
     [Fact]
-    public void Dispose_racing_with_Start_never_hangs()
+    public void Dispose_racing_with_Start_never_hangs_runs_posted_work_and_leaks_nothing()
     {
+        var baseline = DescriptorCensus.Take();
         for (int i = 0; i < 200; i++)
         {
             var reactor = new Reactor();
             Task loop = reactor.Start();
+            int ran = 0;
+            reactor.Post(() => ran++);
             reactor.Dispose();
+            ran.Should().Be(1, $"attempt {i}: work posted before Dispose runs exactly once before Dispose returns");
             loop.Wait(LoopHarness.Timeout).Should().BeTrue($"attempt {i}: the loop task must finish");
+            reactor.Invoking(r => r.Post(() => { })).Should().Throw<ObjectDisposedException>();
+        }
+        DescriptorCensus.Take().ShouldNotExceed(baseline, "200 start/dispose cycles");
+    }
+
+    [Fact]
+    public void Work_posted_to_a_reactor_that_never_ran_runs_at_Dispose()
+    {
+        var reactor = new Reactor();
+        Thread? ranOn = null;
+        reactor.Post(() => ranOn = Thread.CurrentThread);
+        reactor.Dispose();
+        ranOn.Should().BeSameAs(Thread.CurrentThread, "with no loop, the disposing thread runs the queue");
+    }
+
+    [Fact]
+    public void A_nested_Run_from_a_callback_is_refused_and_the_loop_carries_on()
+    {
+        using var loop = new LoopHarness();
+        Exception? refused = loop.Invoke(() =>
+        {
+            try
+            {
+                loop.Reactor.Run();
+                return null;
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+        });
+        refused.Should().BeOfType<InvalidOperationException>().Which.Message.Should().Contain("callback");
+        loop.Invoke(() => loop.Reactor.IsInLoopThread).Should().BeTrue("the loop still runs on its thread");
+        int fd = NativeTestHelpers.EventFd();
+        loop.Reactor.Invoking(r => r.Register(fd, Interest.Readable, new DelegateHandler((_, _) => { })))
+            .Should().Throw<InvalidOperationException>("the loop still owns its registrations");
+        NativeTestHelpers.Close(fd);
+        loop.Reactor.Dispose();
+        loop.Completion.Wait(LoopHarness.Timeout).Should().BeTrue();
+    }
+
+    /// <summary>
+    /// Posts from several threads race with Dispose: each Post either runs or throws
+    /// ObjectDisposedException, and none writes to the released eventfd (which would show as a
+    /// SystemCallException, EBADF, or a write into whatever reused the number).
+    /// </summary>
+    [Fact]
+    public void Posts_racing_with_Dispose_either_run_or_throw_ObjectDisposedException()
+    {
+        for (int round = 0; round < 50; round++)
+        {
+            var reactor = new Reactor();
+            Task loop = reactor.Start();
+            int accepted = 0, ran = 0;
+            var unexpected = new ConcurrentQueue<Exception>();
+            using var go = new ManualResetEventSlim();
+            var posters = Enumerable.Range(0, 3).Select(_ => new Thread(() =>
+            {
+                go.Wait();
+                for (int i = 0; i < 2000; i++)
+                {
+                    try
+                    {
+                        reactor.Post(() => Interlocked.Increment(ref ran));
+                        Interlocked.Increment(ref accepted);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        return;
+                    }
+                    catch (Exception ex)
+                    {
+                        unexpected.Enqueue(ex);
+                        return;
+                    }
+                }
+            })).ToList();
+            posters.ForEach(t => t.Start());
+            go.Set();
+            reactor.Dispose();
+            posters.ForEach(t => t.Join(LoopHarness.Timeout).Should().BeTrue());
+            unexpected.Should().BeEmpty();
+            ran.Should().Be(accepted, "every accepted post ran before Dispose returned");
+            loop.Wait(LoopHarness.Timeout).Should().BeTrue();
         }
     }
 
@@ -84,13 +178,17 @@ public sealed class LifecycleTests
     }
 
     [Fact]
-    public void Dispose_from_a_callback_on_the_loop_thread_stops_the_loop()
+    public void Dispose_from_a_callback_on_the_loop_thread_stops_the_loop_and_releases_descriptors()
     {
+        var (r, w) = NativeTestHelpers.Pipe();
         var reactor = new Reactor();
         Task loop = reactor.Start();
+        reactor.Invoke(() => reactor.Register(r, Interest.Readable, new DelegateHandler((_, _) => { }), ownsFd: true));
         reactor.Post(reactor.Dispose);
         loop.Wait(LoopHarness.Timeout).Should().BeTrue();
-        reactor.Invoking(r => r.Post(() => { })).Should().Throw<ObjectDisposedException>();
+        reactor.Invoking(x => x.Post(() => { })).Should().Throw<ObjectDisposedException>();
+        NativeTestHelpers.TryWriteByte(w).Should().Be(-32, "the owned read end was closed when the loop ended");
+        NativeTestHelpers.Close(w);
     }
 
     [Fact]
