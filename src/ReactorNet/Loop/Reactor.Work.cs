@@ -69,10 +69,18 @@ public sealed partial class Reactor
     /// every <paramref name="period"/> if that is positive. Safe from any thread. Resolution is about
     /// a millisecond: the loop sleeps in <c>epoll_wait</c> until the earliest timer is due.
     /// </summary>
-    /// <param name="dueTime">Delay before the first call (zero or more).</param>
+    /// <param name="dueTime">
+    /// Delay before the first call: <see cref="TimeSpan.Zero"/> for as soon as possible;
+    /// <see cref="Timeout.InfiniteTimeSpan"/>, <see cref="TimeSpan.MaxValue"/> or any delay too large
+    /// to represent (about 292 years) for never (the timer stays pending until cancelled).
+    /// </param>
     /// <param name="callback">The work.</param>
-    /// <param name="period">Interval between calls; <see cref="TimeSpan.Zero"/> for a one-shot timer.</param>
+    /// <param name="period">
+    /// Interval between calls; <see cref="TimeSpan.Zero"/> (or <see cref="Timeout.InfiniteTimeSpan"/>)
+    /// for a one-shot timer.
+    /// </param>
     /// <returns>The timer, to cancel it.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A negative value other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public ReactorTimer Schedule(TimeSpan dueTime, Action callback, TimeSpan period = default)
     {
         ArgumentNullException.ThrowIfNull(callback);
@@ -95,10 +103,12 @@ public sealed partial class Reactor
 
     private ReactorTimer Schedule(TimeSpan dueTime, Action<object?> callback, object? state, TimeSpan period)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(dueTime, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(period, TimeSpan.Zero);
+        Timeouts.Validate(dueTime, nameof(dueTime));
+        Timeouts.Validate(period, nameof(period));
         ThrowIfClosed();
-        var timer = new ReactorTimer(this, callback, state, Stopwatch.GetTimestamp() + ToTicks(dueTime), ToTicks(period));
+        long periodTicks = Timeouts.ToTicks(period);
+        var timer = new ReactorTimer(this, callback, state, Timeouts.Deadline(Stopwatch.GetTimestamp(), dueTime),
+            periodTicks == Timeouts.Never ? 0 : periodTicks); // an endless period: the second call never comes
         RunInLoop(static t => t.Reactor.AddTimer(t), timer);
         return timer;
     }
@@ -107,7 +117,7 @@ public sealed partial class Reactor
     internal void Reschedule(ReactorTimer timer, TimeSpan dueTime)
     {
         _timers.Remove(timer);
-        timer.DueTimestamp = Stopwatch.GetTimestamp() + ToTicks(dueTime);
+        timer.DueTimestamp = Timeouts.Deadline(Stopwatch.GetTimestamp(), dueTime);
         timer.Fired = false;
         if (!timer.IsCancelled)
         {
@@ -130,8 +140,6 @@ public sealed partial class Reactor
             _timers.Add(timer);
         }
     }
-
-    private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
     private void Enqueue(WorkQueue.Item item)
     {

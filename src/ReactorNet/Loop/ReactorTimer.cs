@@ -37,8 +37,9 @@ public sealed class ReactorTimer
     internal bool Fired { get; set; }
 
     /// <summary>
-    /// Cancels the timer from any thread. After it returns on the loop thread the callback will not
-    /// run; called from another thread, a callback already running may finish.
+    /// Cancels the timer; safe from any thread, idempotent. Once it returns, the callback never
+    /// starts again, whichever thread called it: the loop checks the flag right before each call.
+    /// Called from another thread, a callback that is already running may finish.
     /// </summary>
     public void Cancel()
     {

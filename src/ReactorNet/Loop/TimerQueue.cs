@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ReactorNet;
 
 /// <summary>
@@ -7,16 +5,27 @@ namespace ReactorNet;
 /// cancelling is O(log n) rather than a scan, and 100,000 pending timers cost one array. The loop
 /// sleeps in <c>epoll_wait</c> exactly until the earliest one (redis ae.c and libuv do the same);
 /// no thread or kernel timer per timer. Loop thread only.
+/// Due times are Stopwatch timestamps computed with saturating arithmetic (<see cref="Timeouts"/>);
+/// <see cref="Timeouts.Never"/> is never due.
 /// </summary>
 internal sealed class TimerQueue
 {
     private ReactorTimer[] _heap = new ReactorTimer[16];
     private int _count;
 
+    /// <summary>The "now" of the <see cref="RunDue"/> pass in progress, <see cref="long.MinValue"/> outside one.</summary>
+    private long _passNow = long.MinValue;
+
     public int Count => _count;
 
     public void Add(ReactorTimer timer)
     {
+        if (timer.DueTimestamp <= _passNow)
+        {
+            // Added by a callback of the running pass (a re-armed or new timer): due strictly after
+            // this pass, so no timer runs twice in one pass and a pass always ends.
+            timer.DueTimestamp = _passNow + 1;
+        }
         if (_count == _heap.Length)
         {
             Array.Resize(ref _heap, _count * 2);
@@ -56,41 +65,53 @@ internal sealed class TimerQueue
         {
             return -1;
         }
-        long ticks = _heap[0].DueTimestamp - now;
-        if (ticks <= 0)
-        {
-            return 0;
-        }
-        long ms = (ticks * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
-        return ms > int.MaxValue ? int.MaxValue : (int)ms;
+        long due = _heap[0].DueTimestamp;
+        // Neither subtraction can overflow: due is below Never and both are Stopwatch timestamps.
+        return due == Timeouts.Never ? -1 : Timeouts.ToMillisecondsCeiling(due - now);
     }
 
-    /// <summary>Fires every timer due at <paramref name="now"/>, re-queueing periodic ones.</summary>
+    /// <summary>
+    /// Fires every timer due at <paramref name="now"/> (a snapshot), each at most once, re-queueing
+    /// periodic ones strictly after <paramref name="now"/>. A timer cancelled from another thread
+    /// whose removal is still queued behind this pass is dropped here, not run (M12).
+    /// </summary>
     public void RunDue(long now, Action<Exception> onError)
     {
-        while (_count > 0 && _heap[0].DueTimestamp <= now)
+        _passNow = now;
+        try
         {
-            ReactorTimer timer = _heap[0];
-            Remove(timer);
-            if (timer.PeriodTicks > 0)
+            while (_count > 0 && _heap[0].DueTimestamp <= now)
             {
-                // Schedule from the previous due time, not from now, so a periodic timer does not drift;
-                // but never into the past, or a stalled loop would fire a burst of catch-up calls.
-                timer.DueTimestamp = Math.Max(timer.DueTimestamp + timer.PeriodTicks, now + 1);
-                Add(timer);
+                ReactorTimer timer = _heap[0];
+                Remove(timer);
+                if (timer.IsCancelled)
+                {
+                    continue;
+                }
+                if (timer.PeriodTicks > 0)
+                {
+                    // Schedule from the previous due time, not from now, so a periodic timer does not drift;
+                    // but never into the past, or a stalled loop would fire a burst of catch-up calls.
+                    timer.DueTimestamp = Math.Max(Timeouts.Deadline(timer.DueTimestamp, timer.PeriodTicks), now + 1);
+                    Add(timer);
+                }
+                else
+                {
+                    timer.Fired = true;
+                }
+                try
+                {
+                    timer.Callback(timer.State);
+                }
+                catch (Exception ex)
+                {
+                    onError(ex);
+                }
             }
-            else
-            {
-                timer.Fired = true;
-            }
-            try
-            {
-                timer.Callback(timer.State);
-            }
-            catch (Exception ex)
-            {
-                onError(ex);
-            }
+        }
+        finally
+        {
+            _passNow = long.MinValue;
         }
     }
 

@@ -84,7 +84,7 @@ internal sealed class Connector : IEventHandler, IReactorShutdownHandler
                 return;
             }
             _registration = _reactor.Register(_fd, Interest.Writable, this);
-            if (_timeout > TimeSpan.Zero && _timeout != Timeout.InfiniteTimeSpan)
+            if (Timeouts.IsEnabled(_timeout))
             {
                 _timer = _reactor.Schedule(_timeout, static c => c.Fail(new TimeoutException($"Connecting to {c._remote} timed out after {c._timeout.TotalMilliseconds:0} ms.")), this);
             }

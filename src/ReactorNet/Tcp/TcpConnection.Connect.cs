@@ -12,7 +12,10 @@ public sealed partial class TcpConnection
     /// <param name="remote">An <see cref="IPEndPoint"/> or a <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>.</param>
     /// <param name="handler">Receives the connection's callbacks; <see cref="IConnectionHandler.OnConnected"/> runs before the task completes.</param>
     /// <param name="options">Connection settings; default <see cref="TcpConnectionOptions.Default"/>.</param>
-    /// <param name="timeout">How long the handshake may take; default 30 s; <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
+    /// <param name="timeout">
+    /// How long the handshake may take; default 30 s. <see cref="TimeSpan.Zero"/>, <see cref="Timeout.InfiniteTimeSpan"/>
+    /// and <see cref="TimeSpan.MaxValue"/> mean no timeout.
+    /// </param>
     /// <param name="cancellationToken">Cancels the attempt.</param>
     /// <returns>The established connection.</returns>
     /// <exception cref="SystemCallException">Refused (ECONNREFUSED), unreachable (ENETUNREACH, EHOSTUNREACH) and so on.</exception>
@@ -24,6 +27,7 @@ public sealed partial class TcpConnection
     /// with other callers) and finishes once the loop runs. If <see cref="IConnectionHandler.OnConnected"/>
     /// throws, the connection is closed and the task fails with that exception.
     /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>, here or in <paramref name="options"/>.</exception>
     public static Task<TcpConnection> ConnectAsync(
         Reactor reactor,
         EndPoint remote,
@@ -37,6 +41,7 @@ public sealed partial class TcpConnection
         ArgumentNullException.ThrowIfNull(handler);
         options ??= TcpConnectionOptions.Default;
         options.Validate();
+        TimeSpan connectTimeout = Timeouts.Validate(timeout ?? TimeSpan.FromSeconds(30), nameof(timeout));
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<TcpConnection>(cancellationToken);
@@ -45,7 +50,7 @@ public sealed partial class TcpConnection
         {
             return Task.FromException<TcpConnection>(new ObjectDisposedException(nameof(Reactor), "ConnectAsync on a disposed reactor."));
         }
-        var connector = new Connector(reactor, remote, handler, options, timeout ?? TimeSpan.FromSeconds(30));
+        var connector = new Connector(reactor, remote, handler, options, connectTimeout);
         connector.Begin(cancellationToken);
         return connector.Task;
     }

@@ -170,7 +170,7 @@ public sealed partial class TcpConnection : IEventHandler
         connection._interest = Interest.Readable;
         connection._registration = reactor.Register(fd, Interest.Readable, connection, ownsFd: true);
         connection._lastActivity = reactor.LoopTimestamp;
-        if (options.IdleTimeout > TimeSpan.Zero)
+        if (Timeouts.IsEnabled(options.IdleTimeout))
         {
             connection._idleTimer = reactor.Schedule(options.IdleTimeout, static c => c.CheckIdle(), connection);
         }
@@ -220,7 +220,10 @@ public sealed partial class TcpConnection : IEventHandler
             return;
         }
         // Keep reading until the peer's FIN (read returns 0), but not forever.
-        _closeTimer = Reactor.Schedule(_options.CloseTimeout, static c => c.CloseNow(CloseReason.CloseTimeout, null, reset: true), this);
+        if (Timeouts.IsEnabled(_options.CloseTimeout))
+        {
+            _closeTimer = Reactor.Schedule(_options.CloseTimeout, static c => c.CloseNow(CloseReason.CloseTimeout, null, reset: true), this);
+        }
         UpdateInterest();
     }
 
@@ -230,7 +233,7 @@ public sealed partial class TcpConnection : IEventHandler
         {
             return;
         }
-        long idleTicks = (long)(_options.IdleTimeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        long idleTicks = Timeouts.ToTicks(_options.IdleTimeout);
         long elapsed = Reactor.LoopTimestamp - _lastActivity;
         if (elapsed >= idleTicks)
         {

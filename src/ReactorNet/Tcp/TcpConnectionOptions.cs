@@ -21,10 +21,16 @@ public sealed class TcpConnectionOptions
     /// </summary>
     public int MaxPendingOutputBytes { get; init; } = 16 * 1024 * 1024;
 
-    /// <summary>Close a connection on which nothing was read or written for this long; zero (default) disables it.</summary>
+    /// <summary>
+    /// Close a connection on which nothing was read or written for this long. Zero (default),
+    /// <see cref="Timeout.InfiniteTimeSpan"/> and <see cref="TimeSpan.MaxValue"/> disable it.
+    /// </summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.Zero;
 
-    /// <summary>How long a graceful close waits for the peer's FIN after sending ours (default 5 s).</summary>
+    /// <summary>
+    /// How long a graceful close waits for the peer's FIN after sending ours (default 5 s). Zero,
+    /// <see cref="Timeout.InfiniteTimeSpan"/> and <see cref="TimeSpan.MaxValue"/> mean no timeout: wait for the FIN.
+    /// </summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Set TCP_NODELAY (disable Nagle's algorithm) on TCP connections (default true).</summary>
@@ -36,9 +42,7 @@ public sealed class TcpConnectionOptions
         {
             throw new ArgumentException($"Need 0 <= LowWaterMark ({LowWaterMark}) < HighWaterMark ({HighWaterMark}) <= MaxPendingOutputBytes ({MaxPendingOutputBytes}).");
         }
-        if (IdleTimeout < TimeSpan.Zero || CloseTimeout < TimeSpan.Zero)
-        {
-            throw new ArgumentException("Timeouts cannot be negative.");
-        }
+        Timeouts.Validate(IdleTimeout, nameof(IdleTimeout));
+        Timeouts.Validate(CloseTimeout, nameof(CloseTimeout));
     }
 }

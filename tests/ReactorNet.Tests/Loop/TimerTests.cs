@@ -44,39 +44,55 @@ public sealed class TimerTests
     }
 
     [Fact]
-    public void A_periodic_timer_repeats_until_cancelled()
+    public void A_periodic_timer_cancelled_from_another_thread_never_fires_again()
     {
         using var loop = new LoopHarness();
         int calls = 0;
-        var fiveTimes = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        ReactorTimer? timer = null;
-        timer = loop.Reactor.Schedule(TimeSpan.FromMilliseconds(1), () =>
+        var twice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ReactorTimer timer = loop.Reactor.Schedule(TimeSpan.Zero, () =>
         {
-            if (++calls == 5)
+            if (++calls == 2)
             {
-                timer!.Cancel();
-                fiveTimes.SetResult();
+                twice.TrySetResult();
             }
-        }, period: TimeSpan.FromMilliseconds(2));
-        LoopHarness.Wait(fiveTimes.Task);
-        // A later one-shot timer proves time passed beyond several periods without more calls.
-        var later = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        loop.Reactor.Schedule(TimeSpan.FromMilliseconds(30), () => later.SetResult());
-        LoopHarness.Wait(later.Task);
-        loop.Invoke(() => calls).Should().Be(5);
-        timer!.IsActive.Should().BeFalse();
+        }, period: TimeSpan.FromMilliseconds(1));
+        LoopHarness.Wait(twice.Task);
+
+        // Hold the loop, cancel from this thread, and let the timer's next due time pass for sure:
+        // when the loop resumes, the timer is due and its removal is still queued behind it.
+        using var gate = new ManualResetEventSlim();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Reactor.Post(() =>
+        {
+            held.SetResult();
+            gate.Wait(LoopHarness.Timeout);
+        });
+        LoopHarness.Wait(held.Task);
+        int callsAtCancel = Volatile.Read(ref calls); // the loop is held: no call is running
+        timer.Cancel();
+        var clock = Stopwatch.StartNew();
+        SpinWait.SpinUntil(() => clock.Elapsed > TimeSpan.FromMilliseconds(5)); // a clock condition, not synchronisation
+        gate.Set();
+
+        // A zero-delay timer scheduled after the cancel is due after every earlier due time.
+        var fence = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Reactor.Schedule(TimeSpan.Zero, () => fence.SetResult());
+        LoopHarness.Wait(fence.Task);
+        loop.WaitRounds(3);
+        loop.Invoke(() => calls).Should().Be(callsAtCancel, "no call may start after Cancel() returned");
+        timer.IsActive.Should().BeFalse();
     }
 
     [Fact]
-    public void Cancel_prevents_firing()
+    public void Cancel_on_the_loop_thread_prevents_firing()
     {
         using var loop = new LoopHarness();
         bool cancelledFired = false;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         loop.Invoke(() =>
         {
-            var t = loop.Reactor.Schedule(TimeSpan.FromMilliseconds(5), () => cancelledFired = true);
-            loop.Reactor.Schedule(TimeSpan.FromMilliseconds(20), () => done.SetResult());
+            var t = loop.Reactor.Schedule(TimeSpan.Zero, () => cancelledFired = true);
+            loop.Reactor.Schedule(TimeSpan.Zero, () => done.SetResult());
             t.Cancel();
         });
         LoopHarness.Wait(done.Task);
@@ -84,36 +100,60 @@ public sealed class TimerTests
     }
 
     [Fact]
-    public void A_hundred_thousand_timers_schedule_and_cancel_cleanly()
+    public void Timers_cancelled_from_several_threads_never_start_after_Cancel_returned()
     {
-        const int Count = 100_000;
+        const int Count = 4000, Threads = 4;
         using var loop = new LoopHarness();
-        int fired = 0;
+        var started = new int[Count];
+        var cancelReturned = new bool[Count];
+        int startedAfterCancel = 0, ranUncancelled = 0;
         var timers = new ReactorTimer[Count];
-        loop.Invoke(() =>
+
+        // On the loop thread: queue every timer, due at once, then hold the loop so they cannot run
+        // yet. The cancels below come from other threads while the timers sit due in the queue.
+        using var gate = new ManualResetEventSlim();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Reactor.Post(() =>
         {
             for (int i = 0; i < Count; i++)
             {
-                timers[i] = loop.Reactor.Schedule(TimeSpan.FromSeconds(30 + (i % 1000) / 100.0), () => fired++);
+                int index = i;
+                timers[i] = loop.Reactor.Schedule(TimeSpan.Zero, () =>
+                {
+                    // Loop thread; the cancelling threads finished before the loop was released.
+                    started[index]++;
+                    if (Volatile.Read(ref cancelReturned[index]))
+                    {
+                        startedAfterCancel++;
+                    }
+                    else
+                    {
+                        ranUncancelled++;
+                    }
+                });
             }
+            held.SetResult();
+            gate.Wait(LoopHarness.Timeout);
         });
-        loop.Invoke(() => loop.Reactor.PendingTimerCount).Should().Be(Count);
-        loop.Invoke(() =>
+        LoopHarness.Wait(held.Task);
+        var cancellers = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
         {
-            for (int i = 0; i < Count; i += 2)
+            for (int i = t * 2; i < Count; i += 2 * Threads)
             {
                 timers[i].Cancel();
+                Volatile.Write(ref cancelReturned[i], true);
             }
-        });
-        loop.Invoke(() => loop.Reactor.PendingTimerCount).Should().Be(Count / 2);
-        loop.Invoke(() =>
-        {
-            for (int i = 1; i < Count; i += 2)
-            {
-                timers[i].Cancel();
-            }
-        });
-        loop.Invoke(() => (loop.Reactor.PendingTimerCount, fired)).Should().Be((0, 0));
+        })).ToList();
+        cancellers.ForEach(t => t.Start());
+        cancellers.ForEach(t => t.Join());
+        gate.Set();
+
+        var fence = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Reactor.Schedule(TimeSpan.Zero, () => fence.SetResult());
+        LoopHarness.Wait(fence.Task);
+        loop.Invoke(() => (startedAfterCancel, ranUncancelled, loop.Reactor.PendingTimerCount)).Should().Be((0, Count / 2, 0));
+        started.Where((_, i) => i % 2 == 1).Should().OnlyContain(n => n == 1);
+        timers.Where((_, i) => i % 2 == 0).Should().OnlyContain(t => t.IsCancelled && !t.IsActive);
     }
 
     [Fact]
