@@ -4,16 +4,16 @@
 # For each server kind in turn: build it in Release, start it on 127.0.0.1 with an ephemeral port
 # (read from its "listening on HOST:PORT" line), record the idle process's RSS and thread count,
 # drive it with EchoLoad, sample its threads and RSS during the run, then stop it. Writes a
-# markdown table to benchmarks/results/c10k.md. Server kinds whose project is not in the tree
-# are skipped with a message.
+# markdown table (headed by the exact command) to benchmarks/results/local/c10k.md, which git
+# ignores; pass --out benchmarks/results/c10k.md to replace the committed report.
 #
 # Usage: benchmarks/c10k.sh [--connections N] [--duration S] [--warmup S] [--size BYTES]
 #                           [--depth D] [--threads T] [--connect-rate R] [--servers "KIND ..."]
 #                           [--out FILE]
 # Every option can also be given as an environment variable (CONNECTIONS, DURATION, ...), and
 # REACTOR_LOOPS sets the reactor server's --loops (default: one per core).
-# Kinds: reactor (samples/EchoServer), threaded (samples/ClassicEchoServer --mode threaded),
-#        dotnet-async (benchmarks/AsyncEchoServer).
+# Kinds: reactor (samples/EchoServer), reactor-aot (the same, published with NativeAOT),
+#        threaded (samples/ClassicEchoServer --mode threaded), dotnet-async (benchmarks/AsyncEchoServer).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,10 +26,13 @@ THREADS=${THREADS:-$(nproc)}
 # Opening 10,000 connections in one burst can overflow the server's accept queue (somaxconn);
 # dropped handshakes are then retried by the kernel only after a second or more.
 CONNECT_RATE=${CONNECT_RATE:-2000}
-SERVERS=${SERVERS:-"reactor threaded dotnet-async"}
+SERVERS=${SERVERS:-"reactor reactor-aot threaded dotnet-async"}
 # The reactor server's event loops: one per core, as the thread pool of the async server has.
 REACTOR_LOOPS=${REACTOR_LOOPS:-$(nproc)}
-OUT=${OUT:-"$root/benchmarks/results/c10k.md"}
+OUT=${OUT:-"$root/benchmarks/results/local/c10k.md"}
+# The exact command, for the report's header.
+command_line="$(for v in CONNECTIONS DURATION WARMUP SIZE DEPTH THREADS CONNECT_RATE SERVERS REACTOR_LOOPS; do
+  [ -z "${!v+x}" ] || printf '%s=%q ' "$v" "${!v}"; done)bash benchmarks/c10k.sh$(printf ' %q' "$@")"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,7 +45,7 @@ while [ $# -gt 0 ]; do
     --connect-rate) CONNECT_RATE=$2; shift 2 ;;
     --servers) SERVERS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "c10k.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -50,7 +53,7 @@ done
 # kind -> project directory (relative to the root) and extra server arguments.
 server_dir() {
   case "$1" in
-    reactor) echo samples/EchoServer ;;
+    reactor | reactor-aot) echo samples/EchoServer ;;
     threaded) echo samples/ClassicEchoServer ;;
     dotnet-async) echo benchmarks/AsyncEchoServer ;;
     *) return 1 ;;
@@ -58,7 +61,7 @@ server_dir() {
 }
 server_args() {
   case "$1" in
-    reactor) echo "--loops $REACTOR_LOOPS" ;;
+    reactor | reactor-aot) echo "--loops $REACTOR_LOOPS" ;;
     threaded) echo "--mode threaded" ;;
     *) echo "" ;;
   esac
@@ -84,6 +87,14 @@ build() {
   dotnet build "$project" -c Release -nologo -v quiet >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; return 1; }
   dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration=Release
 }
+# Publishes a project with NativeAOT into $work/NAME and prints the path of the native executable.
+publish_aot() {
+  local project=$1 out="$work/$2" rid
+  case "$(uname -m)" in aarch64 | arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
+  dotnet publish "$project" -c Release -r "$rid" -p:PublishAot=true -nologo -v quiet -o "$out" >"$work/build.log" 2>&1 \
+    || { cat "$work/build.log" >&2; return 1; }
+  echo "$out/$(dotnet msbuild "$project" -nologo -getProperty:AssemblyName)"
+}
 
 status_field() { # status_field PID FIELD -> the number in /proc/PID/status (kB for sizes)
   awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || true
@@ -101,19 +112,24 @@ for kind in $SERVERS; do
   project=""
   [ -d "$root/$dir" ] && project=$(find "$root/$dir" -maxdepth 1 -name '*.csproj' | head -n 1)
   if [ -z "$project" ]; then
-    echo "c10k: skipping $kind: $dir is not in the tree yet"
-    rows+=("| $kind | skipped: $dir not in the tree | | | | | | |")
+    echo "c10k: skipping $kind: no project in $dir" >&2
+    rows+=("| $kind | skipped: no project in $dir | | | | | | |")
     continue
   fi
   echo "c10k: building $kind ($dir)"
-  if ! dll=$(build "$project"); then
+  if [ "${kind%-aot}" != "$kind" ]; then
+    exe=$(publish_aot "$project" "$kind") && launch=("$exe") || launch=()
+  else
+    dll=$(build "$project") && launch=(dotnet "$dll") || launch=()
+  fi
+  if [ ${#launch[@]} -eq 0 ]; then
     rows+=("| $kind | build failed | | | | | | |")
     continue
   fi
 
   log="$work/$kind.server.log"
   # shellcheck disable=SC2046 # server_args is meant to split into words
-  dotnet "$dll" $(server_args "$kind") --host 127.0.0.1 --port 0 >"$log" 2>&1 &
+  "${launch[@]}" $(server_args "$kind") --host 127.0.0.1 --port 0 >"$log" 2>&1 &
   server=$!
   pids+=("$server")
   port=""
@@ -178,7 +194,8 @@ mkdir -p "$(dirname "$OUT")"
 {
   echo "# c10k: echo servers under $CONNECTIONS concurrent connections"
   echo
-  echo "Written by \`benchmarks/c10k.sh\` on $(date -u +%Y-%m-%d) ($(nproc) cores, Linux $(uname -r), $(dotnet --version 2>/dev/null || echo '.NET SDK'))."
+  echo "Written by \`$command_line\` on $(date -u +%Y-%m-%d)"
+  echo "($(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), Linux $(uname -r), .NET SDK $(dotnet --version 2>/dev/null || echo '?'))."
   echo "Load: EchoLoad, $CONNECTIONS connections x $SIZE B, depth $DEPTH, $THREADS client loops on the same machine,"
   echo "opened at $CONNECT_RATE connections/s, measured ${DURATION}s after ${WARMUP}s warmup."
   echo "RSS peak is the server's VmHWM; threads are counted in /proc/PID/status (idle, then the peak under load)."

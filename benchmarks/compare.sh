@@ -7,7 +7,8 @@
 # Workloads: connections {1, 64, 1000} x size {64, 4096}, one message in flight; 1000 x 64 is the
 # headline. Each row starts the server as a process of its own on 127.0.0.1, port 0, and stops it
 # afterwards; the load generator also records the server's CPU time (/proc/PID/stat) and the whole
-# machine's during the measured window. Writes benchmarks/results/echo-matrix.md.
+# machine's during the measured window. Writes benchmarks/results/local/echo-matrix.md (ignored by
+# git); OUT=benchmarks/results/echo-matrix.md replaces the committed report.
 #
 # Usage: benchmarks/compare.sh                    (10 s per row after 2 s warmup)
 #        QUICK=1 benchmarks/compare.sh            (2 s per row after 1 s warmup)
@@ -32,7 +33,7 @@ LOAD_THREADS=${LOAD_THREADS:-1}
 OTHER_MAX=${OTHER_MAX:-15}
 RETRIES=${RETRIES:-2}
 REPEAT=${REPEAT:-1}
-OUT=${OUT:-"$root/benchmarks/results/echo-matrix.md"}
+OUT=${OUT:-"$root/benchmarks/results/local/echo-matrix.md"}
 cores=$(nproc)
 
 label() {
