@@ -13,6 +13,8 @@ public sealed class CommandLineTests
     [InlineData("EchoServer", new[] { "--bogus" }, "unknown option '--bogus'")]
     [InlineData("EchoServer", new[] { "--port", "-1" }, "--port expects a number from 0 to 65535, got '-1'")]
     [InlineData("EchoServer", new[] { "--loops", "0" }, "--loops expects a whole number of at least 1, got '0'")]
+    [InlineData("HttpServer", new[] { "--greeting", "x" }, "unknown option '--greeting'")]
+    [InlineData("HttpServer", new[] { "--max-body", "0" }, "--max-body expects a number of bytes from 1 to 2147483647, got '0'")]
     [InlineData("EchoClient", new[] { "--port" }, "--port requires a value (--port PORT)")]
     [InlineData("EchoClient", new[] { "--port", "0" }, "--port expects a number from 1 to 65535, got '0'")]
     public void A_bad_argument_exits_with_2_and_a_clear_message(string app, string[] args, string message)
@@ -27,6 +29,7 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData("ClassicEchoServer", "--mode blocking|threaded")]
     [InlineData("EchoServer", "--loops N")]
+    [InlineData("HttpServer", "--max-body BYTES")]
     [InlineData("EchoClient", "--host HOST")]
     public void Help_prints_usage_and_exits_with_0(string app, string specificOption)
     {

@@ -13,11 +13,14 @@ internal sealed record SampleApp(string AssemblyName)
 
     public static readonly SampleApp EchoServer = new("EchoServer");
 
+    public static readonly SampleApp HttpServer = new("HttpServer");
+
     public static SampleApp Get(string assemblyName) => assemblyName switch
     {
         nameof(ClassicEchoServer) => ClassicEchoServer,
         nameof(EchoClient) => EchoClient,
         nameof(EchoServer) => EchoServer,
+        nameof(HttpServer) => HttpServer,
         _ => throw new ArgumentException($"Unknown sample '{assemblyName}'.", nameof(assemblyName)),
     };
 
