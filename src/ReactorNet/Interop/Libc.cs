@@ -117,8 +117,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint send(int fd, byte* buf, nint len, int flags);
 
+    /// <summary>Gathers like <c>writev</c>, but takes flags: the queued-output path needs MSG_NOSIGNAL too.</summary>
     [LibraryImport(Lib, SetLastError = true)]
-    public static partial nint writev(int fd, IoVec* iov, int iovcnt);
+    public static partial nint sendmsg(int fd, MsgHdr* msg, int flags);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int getrlimit(int resource, RLimit* rlim);
@@ -131,6 +132,19 @@ internal static unsafe partial class Libc
     {
         public byte* Base;
         public nuint Length;
+    }
+
+    /// <summary><c>struct msghdr</c> (glibc, 64-bit: 56 bytes; the lengths are <c>size_t</c>, padding is implicit).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
     }
 
     /// <summary><c>struct rlimit</c>.</summary>

@@ -7,7 +7,7 @@ namespace ReactorNet.Tcp;
 /// Memory one loop shares among its connections: a single read buffer (a loop reads one socket
 /// at a time, so 10,000 idle connections own no read buffer at all) and a pool of output
 /// segments. Both are pinned (allocated on the pinned object heap), so their addresses go
-/// straight to recv/writev. Loop thread only: no locks.
+/// straight to recv/sendmsg. Loop thread only: no locks.
 /// </summary>
 internal sealed unsafe class LoopBuffers
 {

@@ -4,7 +4,7 @@ namespace ReactorNet.Tcp;
 
 /// <summary>
 /// Output a connection could not send yet: a FIFO of fixed-size pinned segments borrowed from
-/// the loop's pool, written with one <c>writev</c> of up to <see cref="MaxIov"/> segments. Empty
+/// the loop's pool, written with one <c>sendmsg</c> of up to <see cref="MaxIov"/> segments. Empty
 /// (the common case: the direct send took everything) it holds no memory at all.
 /// </summary>
 internal sealed unsafe class OutputBuffer
@@ -58,10 +58,13 @@ internal sealed unsafe class OutputBuffer
             iov[i].Base = LoopBuffers.AddressOf(segment) + start;
             iov[i].Length = (nuint)(end - start);
         }
+        // sendmsg rather than writev: only a send call takes MSG_NOSIGNAL, and a peer that reset
+        // must cost EPIPE, not a SIGPIPE that kills a process which has not ignored it.
+        var message = new Libc.MsgHdr { Iov = iov, IovLength = (nuint)n };
         nint written;
         do
         {
-            written = Libc.writev(fd, iov, n);
+            written = Libc.sendmsg(fd, &message, Libc.MSG_NOSIGNAL);
         }
         while (written < 0 && Errno.Last == Errno.EINTR);
         if (written < 0)

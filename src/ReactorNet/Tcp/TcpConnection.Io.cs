@@ -176,7 +176,7 @@ public sealed unsafe partial class TcpConnection
                 {
                     break;
                 }
-                CloseNow(CloseReason.Reset, new SystemCallException("writev", errno), reset: false);
+                CloseNow(CloseReason.Reset, new SystemCallException("sendmsg", errno), reset: false);
                 return;
             }
             BytesSent += n;

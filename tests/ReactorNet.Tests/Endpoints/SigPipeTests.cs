@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using ReactorNet.Interop;
+using ReactorNet.Samples.Tests.Support;
+using ReactorNet.Tests.Children;
+
+namespace ReactorNet.Tests.Endpoints;
+
+/// <summary>
+/// PITFALLS 12: writing to a socket whose peer is gone raises SIGPIPE, which kills a process that
+/// has not ignored it (a native host, or an application that restored the default). Every send
+/// path must pass MSG_NOSIGNAL. Checked in a child process, so a failure cannot kill the test host.
+/// </summary>
+public sealed class SigPipeTests
+{
+    [Fact]
+    public async Task Writes_to_a_dead_peer_fail_with_EPIPE_and_do_not_raise_SIGPIPE_on_the_direct_and_the_queued_path()
+    {
+        var start = new ProcessStartInfo(DotNetHost.Path)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(typeof(ChildEntryPoint).Assembly.Location);
+        start.ArgumentList.Add(SigPipeProbe.Name);
+        using var child = Process.Start(start)!;
+        Task<string> stdout = child.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = child.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await child.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            child.Kill(entireProcessTree: true);
+            throw;
+        }
+        string output = await stdout;
+        string because = $"the child must survive (exit code {child.ExitCode}; 141 = killed by SIGPIPE). stdout: {output} stderr: {await stderr}";
+        child.ExitCode.Should().Be(0, because);
+        output.Should().Contain("direct: accepted=False reason=Reset call=send errno=EPIPE", because);
+        output.Should().Contain("queued: accepted=True reason=Reset call=sendmsg errno=EPIPE", because);
+    }
+
+    [Fact]
+    public void Msghdr_matches_the_64_bit_glibc_layout()
+    {
+        Marshal.SizeOf<Libc.MsgHdr>().Should().Be(56);
+        ((int)Marshal.OffsetOf<Libc.MsgHdr>(nameof(Libc.MsgHdr.Iov))).Should().Be(16);
+        ((int)Marshal.OffsetOf<Libc.MsgHdr>(nameof(Libc.MsgHdr.IovLength))).Should().Be(24);
+        ((int)Marshal.OffsetOf<Libc.MsgHdr>(nameof(Libc.MsgHdr.Flags))).Should().Be(48);
+    }
+}
