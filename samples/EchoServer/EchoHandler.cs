@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Extensions.Logging;
 using ReactorNet.Samples.Common;
 using ReactorNet.Tcp;
@@ -8,58 +7,73 @@ namespace ReactorNet.Samples.Echo;
 /// <summary>
 /// The echo protocol on the reactor. One instance serves every connection (it keeps no
 /// per-connection state itself): plain echo needs none, and line mode keeps its
-/// <see cref="EchoSession"/> in <see cref="TcpConnection.UserState"/>.
+/// <see cref="LineState"/> in <see cref="TcpConnection.UserState"/>.
 /// </summary>
 /// <remarks>
-/// Textbook mistakes this avoids: replies go through <see cref="TcpConnection.Send"/>, which
+/// <para>Textbook mistakes this avoids: replies go through <see cref="TcpConnection.Send"/>, which
 /// queues what the socket does not take (no lost output, EPOLLOUT armed only while needed); the
 /// data span is the loop's read buffer and is used before the callback returns; nothing touches
-/// a connection after <see cref="OnClosed"/>.
+/// a connection after <see cref="OnClosed"/>.</para>
+/// <para>Line mode amplifies: with a 1000-byte greeting, one 64 KiB read of empty lines asks for
+/// 64 MB of replies. So replies are gathered in a fixed 16 KiB buffer per loop and sent chunk by
+/// chunk, and once the connection stops being writable (its pending output crossed the high-water
+/// mark) the rest of the read is kept (at most one read) and reading pauses until the output
+/// drains. Memory per connection stays bounded by the water marks, whatever the input.</para>
 /// </remarks>
 public sealed class EchoHandler(EchoProtocol protocol, ILogger logger) : IConnectionHandler
 {
-    /// <summary>One reply buffer per loop thread: a line-mode reply is gathered, then sent with one call.</summary>
+    /// <summary>Replies are sent in chunks of at most this size.</summary>
+    private const int ReplyChunk = 16 * 1024;
+
+    /// <summary>One reply buffer per loop thread; it never grows.</summary>
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_reply;
+    private static byte[]? t_reply;
 
     public void OnConnected(TcpConnection connection)
     {
         if (protocol.IsLineMode)
         {
-            connection.UserState = protocol.CreateSession();
+            connection.UserState = new LineState(protocol.CreateSession());
         }
         SampleLog.Connected(logger, connection.RemoteEndPoint);
     }
 
     public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
     {
-        if (connection.UserState is not EchoSession session)
+        if (connection.UserState is not LineState line)
         {
             connection.Send(data); // RFC 862: every byte back, as it came
             return;
         }
-        ArrayBufferWriter<byte> reply = t_reply ??= new ArrayBufferWriter<byte>(4096);
-        reply.ResetWrittenCount();
-        session.OnReceived(data, reply);
-        if (reply.WrittenCount > 0)
+        if (line.HasBacklog)
         {
-            connection.Send(reply.WrittenSpan);
+            line.Keep(data); // only a hang-up reads past our pause: keep the order
+            return;
+        }
+        Answer(connection, line, data, fromBacklog: false);
+    }
+
+    public void OnWritabilityChanged(TcpConnection connection, bool writable)
+    {
+        if (writable && connection.UserState is LineState { HasBacklog: true } line)
+        {
+            Answer(connection, line, line.Backlog, fromBacklog: true);
         }
     }
 
     public void OnPeerClosed(TcpConnection connection)
     {
-        // The client finished sending: answer an unfinished last line, then close gracefully.
-        if (connection.UserState is EchoSession session)
+        if (connection.UserState is LineState { HasBacklog: true } line)
         {
-            session.Complete(bytes => connection.Send(bytes));
+            line.PeerFinished = true; // answered once the backlog is
+            return;
         }
-        connection.Close();
+        Finish(connection);
     }
 
     public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error)
     {
-        (connection.UserState as EchoSession)?.Dispose();
+        (connection.UserState as LineState)?.Dispose();
         connection.UserState = null;
         if (reason is CloseReason.Graceful)
         {
@@ -68,6 +82,83 @@ public sealed class EchoHandler(EchoProtocol protocol, ILogger logger) : IConnec
         else
         {
             SampleLog.ConnectionLost(logger, connection.RemoteEndPoint, error is null ? reason.ToString() : $"{reason}: {error.Message}");
+        }
+    }
+
+    /// <summary>Answers <paramref name="data"/> line by line while the connection is writable; keeps the rest.</summary>
+    private static void Answer(TcpConnection connection, LineState line, ReadOnlySpan<byte> data, bool fromBacklog)
+    {
+        var sink = new ChunkedReplySink(connection, t_reply ??= new byte[ReplyChunk]);
+        while (!data.IsEmpty && !connection.IsClosed)
+        {
+            if (!connection.IsWritable)
+            {
+                sink.Flush();
+                if (fromBacklog)
+                {
+                    line.Consumed(line.Backlog.Length - data.Length);
+                }
+                else
+                {
+                    line.Keep(data);
+                }
+                connection.PauseReading();
+                return;
+            }
+            int newline = data.IndexOf((byte)'\n');
+            int take = newline < 0 ? data.Length : newline + 1;
+            line.Session.OnReceived(data[..take], ref sink);
+            data = data[take..];
+        }
+        sink.Flush();
+        if (fromBacklog && !connection.IsClosed)
+        {
+            line.ClearBacklog();
+            connection.ResumeReading();
+            if (line.PeerFinished)
+            {
+                Finish(connection);
+            }
+        }
+    }
+
+    /// <summary>The client finished sending: answer an unfinished last line, then close gracefully.</summary>
+    private static void Finish(TcpConnection connection)
+    {
+        if (connection.UserState is LineState line)
+        {
+            line.Session.Complete(bytes => connection.Send(bytes));
+        }
+        connection.Close();
+    }
+
+    /// <summary>Gathers replies in a fixed buffer and sends it whenever it fills.</summary>
+    private ref struct ChunkedReplySink(TcpConnection connection, byte[] buffer) : IReplySink
+    {
+        private int _count;
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.Length > buffer.Length - _count)
+            {
+                Flush();
+                if (bytes.Length >= buffer.Length)
+                {
+                    connection.Send(bytes);
+                    return;
+                }
+            }
+            bytes.CopyTo(buffer.AsSpan(_count));
+            _count += bytes.Length;
+        }
+
+        public void Flush()
+        {
+            if (_count > 0)
+            {
+                connection.Send(buffer.AsSpan(0, _count));
+                _count = 0;
+            }
         }
     }
 }

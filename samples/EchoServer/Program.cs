@@ -8,9 +8,17 @@ const string Summary =
     "Plain byte-for-byte echo (RFC 862), or line mode with --greeting TEXT.";
 
 var spin = TimeSpan.Zero;
-EchoServerOptions? options = EchoServerOptions.Parse(ProgramName, Summary, args, out int exitCode, parser =>
-    parser.AddOption("--spin-us", "MICROSECONDS", "busy-poll this long before each loop sleeps (default 0: never; costs CPU)",
-        v => spin = TimeSpan.FromMicroseconds(OptionValues.PositiveInt32("--spin-us", v))));
+// Safe by default: an idle or dead client cannot hold a connection forever, and a connection
+// flood stops at a limit instead of at the descriptor limit.
+int maxConnections = 20_000;
+int idleSeconds = 120;
+EchoServerOptions? options = EchoServerOptions.Parse(ProgramName, Summary, args, out int exitCode, parser => parser
+    .AddOption("--spin-us", "MICROSECONDS", "busy-poll this long before each loop sleeps (default 0: never; costs CPU)",
+        v => spin = TimeSpan.FromMicroseconds(OptionValues.PositiveInt32("--spin-us", v)))
+    .AddOption("--max-connections", "N", $"refuse (RST) connections beyond N open ones, 0 for no limit (default {maxConnections})",
+        v => maxConnections = OptionValues.NonNegativeInt32("--max-connections", v))
+    .AddOption("--idle-timeout", "SECONDS", $"close a connection that sent and received nothing for this long, 0 for never (default {idleSeconds})",
+        v => idleSeconds = OptionValues.NonNegativeInt32("--idle-timeout", v)));
 if (options is null)
 {
     return exitCode;
@@ -24,5 +32,5 @@ return ServerHost.Run(
     $"reactor echo server ({options.Loops} loop{(options.Loops == 1 ? "" : "s")})",
     logger,
     () => (server = new ReactorEchoServer(options.EndPoint, options.Loops, new EchoProtocol(options.Greeting), loggerFactory, options.Backlog,
-        new ReactorNet.ReactorOptions { SpinBeforeBlock = spin })).LocalEndPoint,
+        new ReactorNet.ReactorOptions { SpinBeforeBlock = spin }, maxConnections, TimeSpan.FromSeconds(idleSeconds))).LocalEndPoint,
     () => server?.Shutdown(TimeSpan.FromSeconds(5)));

@@ -15,7 +15,16 @@ public sealed class ReactorEchoServer : IDisposable
     private readonly ReactorGroup _loops;
     private readonly TcpServer _server;
 
-    public ReactorEchoServer(IPEndPoint endPoint, int loops, EchoProtocol protocol, ILoggerFactory? loggerFactory = null, int backlog = 4096, ReactorOptions? reactorOptions = null)
+    /// <param name="endPoint">Where to listen.</param>
+    /// <param name="loops">Event loops (threads).</param>
+    /// <param name="protocol">Plain echo or line mode.</param>
+    /// <param name="loggerFactory">Logging; none by default.</param>
+    /// <param name="backlog">listen() backlog.</param>
+    /// <param name="reactorOptions">Loop settings.</param>
+    /// <param name="maxConnections">Open connections beyond this are refused; 0 for no limit.</param>
+    /// <param name="idleTimeout">A connection idle this long is closed; zero for never.</param>
+    public ReactorEchoServer(IPEndPoint endPoint, int loops, EchoProtocol protocol, ILoggerFactory? loggerFactory = null, int backlog = 4096, ReactorOptions? reactorOptions = null,
+        int maxConnections = 0, TimeSpan idleTimeout = default)
     {
         ArgumentNullException.ThrowIfNull(protocol);
         reactorOptions ??= new ReactorOptions();
@@ -25,7 +34,12 @@ public sealed class ReactorEchoServer : IDisposable
         {
             ILogger logger = loggerFactory?.CreateLogger("EchoServer") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
             var handler = new EchoHandler(protocol, logger);
-            _server = new TcpServer(_loops, endPoint, () => handler, new TcpServerOptions { Backlog = backlog });
+            _server = new TcpServer(_loops, endPoint, () => handler, new TcpServerOptions
+            {
+                Backlog = backlog,
+                MaxConnections = maxConnections,
+                Connection = new TcpConnectionOptions { IdleTimeout = idleTimeout },
+            });
             _loops.Start();
         }
         catch

@@ -27,6 +27,15 @@ public static class OptionValues
         return number;
     }
 
+    public static int NonNegativeInt32(string option, string value)
+    {
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int number))
+        {
+            throw new CommandLineException($"{option} expects a whole number of at least 0, got '{value}'");
+        }
+        return number;
+    }
+
     public static IPAddress IPAddress(string option, string value)
     {
         if (!System.Net.IPAddress.TryParse(value, out IPAddress? address))

@@ -3,20 +3,24 @@ using Microsoft.Extensions.Logging;
 
 namespace ReactorNet.Samples.Common;
 
-/// <summary>The log messages every echo server writes, source-generated so a disabled level costs nothing.</summary>
+/// <summary>
+/// The log messages every echo server writes, source-generated so a disabled level costs nothing.
+/// Per-connection lines are at Debug: any peer can produce them by the thousand (connect and RST
+/// storms), and at Information they would drown the log or, with a slow consumer, be dropped.
+/// </summary>
 public static partial class SampleLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Server} listening on {EndPoint}")]
     public static partial void Listening(ILogger logger, string server, EndPoint endPoint);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Client {Remote} connected")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Client {Remote} connected")]
     public static partial void Connected(ILogger logger, EndPoint? remote);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Client {Remote} disconnected")]
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Client {Remote} disconnected")]
     public static partial void Disconnected(ILogger logger, EndPoint? remote);
 
     /// <summary>A reset or another socket error ended one connection; the server goes on.</summary>
-    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Client {Remote} disconnected: {Reason}")]
+    [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Client {Remote} disconnected: {Reason}")]
     public static partial void ConnectionLost(ILogger logger, EndPoint? remote, string reason);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Accepting a connection failed: {Reason}")]

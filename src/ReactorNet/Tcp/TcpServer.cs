@@ -22,6 +22,7 @@ public sealed class TcpServer : IDisposable
     private readonly Acceptor[] _acceptors;
     private readonly Action<TcpConnection> _onClosed;
     private readonly SocketFile? _socketFile;
+    private readonly LogThrottle _rejectedLog = new(TimeSpan.FromSeconds(1));
     private int _connectionCount;
     private int _nextLoop = -1;
     private long _accepted;
@@ -270,7 +271,7 @@ public sealed class TcpServer : IDisposable
             CountRejected(1); // before the RST: a client that sees the reset must find it counted
             Refuse(fd);
             acceptLoop.Metrics.Rejected("limit");
-            Log.ConnectionRejected(acceptLoop.Logger, max);
+            Log.ConnectionRejected(acceptLoop.Logger, max, _rejectedLog);
             return;
         }
         int index = _options.ReusePort ? Array.IndexOf(_loops, acceptLoop) : PickLoop();

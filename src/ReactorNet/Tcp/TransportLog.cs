@@ -4,7 +4,10 @@ using ReactorNet.Tcp;
 
 namespace ReactorNet;
 
-/// <summary>Transport log messages: per-connection events at Debug, trouble at Warning and above.</summary>
+/// <summary>
+/// Transport log messages: per-connection events at Debug, trouble at Warning and above. Warnings a
+/// peer can trigger at will are rate-limited (<see cref="LogThrottle"/>): logging must never slow a loop down.
+/// </summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Connection {Id} opened from {Remote}")]
@@ -19,8 +22,19 @@ internal static partial class Log
     [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Connection {Id}: handler threw; the connection is aborted")]
     public static partial void HandlerFaulted(ILogger logger, long id, Exception exception);
 
-    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Connection {Id}: {Pending} bytes pending exceed the limit of {Limit}; the peer is not reading, closing")]
-    public static partial void OutputLimitExceeded(ILogger logger, long id, int pending, int limit);
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Connection {Id}: {Pending} bytes pending exceed the limit of {Limit}; the peer is not reading, closing ({Suppressed} similar messages suppressed)")]
+    private static partial void OutputLimitExceeded(ILogger logger, long id, int pending, int limit, int suppressed);
+
+    private static readonly LogThrottle s_outputLimitThrottle = new(TimeSpan.FromSeconds(1));
+
+    /// <summary>Rate-limited: every peer that stops reading can trigger it.</summary>
+    public static void OutputLimitExceeded(ILogger logger, long id, int pending, int limit)
+    {
+        if (logger.IsEnabled(LogLevel.Warning) && s_outputLimitThrottle.TryEnter(out int suppressed))
+        {
+            OutputLimitExceeded(logger, id, pending, limit, suppressed);
+        }
+    }
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "Connection {Id}: idle timeout")]
     public static partial void IdleTimeout(ILogger logger, long id);
@@ -31,8 +45,17 @@ internal static partial class Log
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "accept failed: {Error}; shedding pending connections and pausing accepts for {BackoffMs} ms ({Suppressed} similar messages suppressed)")]
     public static partial void AcceptExhausted(ILogger logger, string error, int backoffMs, int suppressed);
 
-    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Connection limit {Limit} reached; rejecting a connection")]
-    public static partial void ConnectionRejected(ILogger logger, int limit);
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Connection limit {Limit} reached; rejecting a connection ({Suppressed} similar messages suppressed)")]
+    private static partial void ConnectionRejected(ILogger logger, int limit, int suppressed);
+
+    /// <summary>Rate-limited through the server's <paramref name="throttle"/>: a connection storm must not log a line per connection.</summary>
+    public static void ConnectionRejected(ILogger logger, int limit, LogThrottle throttle)
+    {
+        if (logger.IsEnabled(LogLevel.Warning) && throttle.TryEnter(out int suppressed))
+        {
+            ConnectionRejected(logger, limit, suppressed);
+        }
+    }
 
     [LoggerMessage(EventId = 113, Level = LogLevel.Error, Message = "accept failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);

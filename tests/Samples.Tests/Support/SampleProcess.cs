@@ -82,12 +82,19 @@ internal sealed class SampleProcess : IDisposable
 
     public IReadOnlyList<string> StandardOutputLines => StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    public static SampleProcess Start(SampleApp app, IReadOnlyList<string> arguments, int? maxOpenFiles = null)
+    /// <param name="app">The sample.</param>
+    /// <param name="arguments">Its command line.</param>
+    /// <param name="maxOpenFiles">RLIMIT_NOFILE for the child, if not inherited.</param>
+    /// <param name="drainStandardError">False: stderr is a pipe nobody reads (a stuck log consumer); <see cref="WaitForExit"/> cannot be used then.</param>
+    public static SampleProcess Start(SampleApp app, IReadOnlyList<string> arguments, int? maxOpenFiles = null, bool drainStandardError = true)
     {
         var sample = new SampleProcess(app, arguments, maxOpenFiles);
         sample._process.Start();
         sample._process.BeginOutputReadLine();
-        sample._process.BeginErrorReadLine();
+        if (drainStandardError)
+        {
+            sample._process.BeginErrorReadLine();
+        }
         return sample;
     }
 
