@@ -3,7 +3,10 @@ namespace ReactorNet.Tcp;
 /// <summary>Why a <see cref="TcpConnection"/> closed; <see cref="IConnectionHandler.OnClosed"/> receives exactly one.</summary>
 public enum CloseReason
 {
-    /// <summary>Both sides finished: our FIN and the peer's FIN were exchanged after a graceful <see cref="TcpConnection.Close"/> or half-close.</summary>
+    /// <summary>
+    /// Both FINs were exchanged (after <see cref="TcpConnection.Close"/>, <see cref="TcpConnection.ShutdownOutput"/>
+    /// or the peer's half-close), every byte the peer sent was read and all output was written.
+    /// </summary>
     Graceful,
 
     /// <summary>The application called <see cref="TcpConnection.Abort"/>: RST sent, unsent output discarded.</summary>
@@ -12,13 +15,19 @@ public enum CloseReason
     /// <summary>The peer reset the connection (ECONNRESET, EPIPE) or the kernel reported a socket error.</summary>
     Reset,
 
-    /// <summary>After our FIN the peer did not send its own within <see cref="TcpConnectionOptions.CloseTimeout"/>.</summary>
+    /// <summary>
+    /// After our FIN the peer did not send its own within <see cref="TcpConnectionOptions.CloseTimeout"/>.
+    /// The descriptor was closed without RST: the kernel still delivers what it had accepted.
+    /// </summary>
     CloseTimeout,
 
     /// <summary>No data moved in either direction for <see cref="TcpConnectionOptions.IdleTimeout"/>.</summary>
     IdleTimeout,
 
-    /// <summary>Pending output passed <see cref="TcpConnectionOptions.MaxPendingOutputBytes"/>: the peer does not read and the application ignored backpressure.</summary>
+    /// <summary>
+    /// A <see cref="TcpConnection.Send"/> would have passed <see cref="TcpConnectionOptions.MaxPendingOutputBytes"/>
+    /// (the application ignored backpressure): that send was refused and the connection reset.
+    /// </summary>
     OutputLimitExceeded,
 
     /// <summary>A callback of the <see cref="IConnectionHandler"/> threw; the exception is logged and passed to <see cref="IConnectionHandler.OnClosed"/>.</summary>
@@ -26,4 +35,10 @@ public enum CloseReason
 
     /// <summary>The server or its reactor shut down.</summary>
     Shutdown,
+
+    /// <summary>
+    /// Output was pending and the kernel took no byte of it for <see cref="TcpConnectionOptions.WriteStallTimeout"/>:
+    /// the peer stopped reading. The connection was reset and the output discarded.
+    /// </summary>
+    WriteStalled,
 }

@@ -30,15 +30,19 @@ public interface IConnectionHandler
     /// <summary>
     /// The peer sent FIN (half-close): it will send nothing more, but may still read. The default
     /// closes gracefully — output already queued is flushed first, so nothing is lost. Override to
-    /// keep sending; call <see cref="TcpConnection.Close"/> when done.
+    /// keep sending; call <see cref="TcpConnection.Close"/> or <see cref="TcpConnection.ShutdownOutput"/>
+    /// when done. Not called once the application called <see cref="TcpConnection.Close"/>; after
+    /// <see cref="TcpConnection.ShutdownOutput"/> it is, and the connection then closes
+    /// <see cref="CloseReason.Graceful"/> when output is flushed.
     /// </summary>
     /// <param name="connection">The connection.</param>
     void OnPeerClosed(TcpConnection connection) => connection.Close();
 
     /// <summary>
-    /// Pending output crossed the high-water mark (<paramref name="writable"/> false: stop
-    /// producing; reading from this peer is paused too) or drained below the low-water mark
-    /// (true: produce again).
+    /// Pending output reached the high-water mark (<paramref name="writable"/> false: stop
+    /// producing; with <see cref="TcpConnectionOptions.PauseReadingAtHighWaterMark"/> reading from
+    /// this peer is paused too) or drained to the low-water mark (true: produce again). Called
+    /// whether or not reading is paused automatically; bytes sent from other threads count at once.
     /// </summary>
     /// <param name="connection">The connection.</param>
     /// <param name="writable">Whether the application should produce output.</param>

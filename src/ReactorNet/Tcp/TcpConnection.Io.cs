@@ -9,16 +9,22 @@ public sealed unsafe partial class TcpConnection
 
     void IEventHandler.OnEvent(Registration registration, Readiness readiness)
     {
+        bool hangUp = (readiness & Readiness.HangUp) != 0;
+        bool error = (readiness & Readiness.Error) != 0;
+        _hangUpSeen |= hangUp;
         // Order matters: take the data that is there before reacting to errors or hang-ups.
-        if ((readiness & (Readiness.Readable | Readiness.HangUp | Readiness.Error)) != 0 && !_peerFinished)
+        if ((readiness & (Readiness.Readable | Readiness.ReadHangUp | Readiness.HangUp | Readiness.Error)) != 0 && !_peerFinished)
         {
-            Read(ignorePause: (readiness & (Readiness.HangUp | Readiness.Error)) != 0);
+            // After a hang-up the peer sends nothing more: read to EOF, past the per-event cap and
+            // the short-read heuristic, or unread bytes would be lost (and close() would send RST).
+            // An error ends the connection anyway, so a pause does not hold it back.
+            Read(drain: hangUp || (readiness & Readiness.ReadHangUp) != 0 || error, ignorePause: error);
         }
         if (_closed)
         {
             return;
         }
-        if ((readiness & Readiness.Writable) != 0 || ((readiness & (Readiness.HangUp | Readiness.Error)) != 0 && _output.Length > 0))
+        if ((readiness & Readiness.Writable) != 0 || ((hangUp || error) && _output.Length > 0))
         {
             Flush();
         }
@@ -26,28 +32,35 @@ public sealed unsafe partial class TcpConnection
         {
             return;
         }
-        if ((readiness & Readiness.Error) != 0)
+        if (error)
         {
             int errno = Sockets.TakeError(_fd);
             CloseNow(CloseReason.Reset, errno != 0 ? new SystemCallException("socket", errno) : null, reset: false);
         }
-        else if ((readiness & Readiness.HangUp) != 0)
+        else if (hangUp)
         {
-            // EPOLLHUP cannot be masked: both directions are gone, and leaving the socket
-            // registered would report it every round. Whatever could be read has been read above.
-            CloseNow(_finSent && _peerFinished ? CloseReason.Graceful : CloseReason.Reset, null, reset: false);
+            if (ReadingPaused && !_peerFinished)
+            {
+                // Unread data waits for ResumeReading; meanwhile the registration is parked (one-shot),
+                // so the unmaskable EPOLLHUP does not come back every round.
+                UpdateInterest();
+                return;
+            }
+            // Read to EOF above: had both FINs been exchanged the connection would be closed
+            // (Graceful) by now. A hang-up without EOF is the kernel's word that the connection died.
+            CloseNow(CloseReason.Reset, null, reset: false);
         }
     }
 
-    private void Read(bool ignorePause)
+    private void Read(bool drain, bool ignorePause)
     {
-        if (!ignorePause && (_readPaused || _aboveHighWater))
-        {
-            return;
-        }
         byte* buffer = _buffers.ReadPointer;
-        for (int i = 0; i < MaxReadsPerEvent; i++)
+        for (int i = 0; drain || i < MaxReadsPerEvent; i++)
         {
+            if (!ignorePause && ReadingPaused)
+            {
+                return;
+            }
             nint n = Libc.recv(_fd, buffer, LoopBuffers.ReadBufferSize, 0);
             if (n > 0)
             {
@@ -63,9 +76,9 @@ public sealed unsafe partial class TcpConnection
                     Log.HandlerFaulted(Reactor.Logger, Id, ex);
                     CloseNow(CloseReason.HandlerFault, ex, reset: true);
                 }
-                if (_closed || n < LoopBuffers.ReadBufferSize || (!ignorePause && (_readPaused || _aboveHighWater)))
+                if (_closed || (!drain && n < LoopBuffers.ReadBufferSize))
                 {
-                    return; // a short read means the socket is (almost surely) drained
+                    return; // a short read means the socket is (almost surely) drained; level-triggered keeps the rest
                 }
                 continue;
             }
@@ -90,78 +103,20 @@ public sealed unsafe partial class TcpConnection
     private void OnPeerFinished()
     {
         _peerFinished = true;
-        if (_finSent)
-        {
-            CloseNow(CloseReason.Graceful, null, reset: false);
-            return;
-        }
-        UpdateInterest(); // read() would return 0 every round from now on: stop asking
         Log.PeerFinished(Reactor.Logger, Id);
-        Invoke(static (h, c) => h.OnPeerClosed(c));
-    }
-
-    private bool SendInLoop(ReadOnlySpan<byte> data)
-    {
-        if (_closed || _closeRequested)
+        if (!_finSent)
         {
-            return false;
+            UpdateInterest(); // read() would return 0 every round from now on: stop asking
         }
-        int written = 0;
-        if (_output.Length == 0)
+        if (!_closeRequested)
         {
-            // Fast path: nothing queued, so the bytes may go straight to the kernel.
-            fixed (byte* p = data)
-            {
-                while (written < data.Length)
-                {
-                    nint n = Libc.send(_fd, p + written, data.Length - written, Libc.MSG_NOSIGNAL);
-                    if (n >= 0)
-                    {
-                        written += (int)n;
-                        continue;
-                    }
-                    int errno = Errno.Last;
-                    if (errno == Errno.EINTR)
-                    {
-                        continue;
-                    }
-                    if (errno == Errno.EAGAIN)
-                    {
-                        break;
-                    }
-                    CloseNow(CloseReason.Reset, new SystemCallException("send", errno), reset: false);
-                    return false;
-                }
-            }
-            if (written > 0)
-            {
-                BytesSent += written;
-                _lastActivity = Reactor.LoopTimestamp;
-                Reactor.Metrics.BytesSent(written);
-            }
+            Invoke(static (h, c) => h.OnPeerClosed(c));
         }
-        if (written == data.Length)
+        if (_finSent && !_closed)
         {
-            return true;
+            // Both FINs exchanged and everything read: nothing was discarded.
+            CloseNow(CloseReason.Graceful, null, reset: false);
         }
-        _output.Append(data[written..]);
-        if (_output.Length > _options.MaxPendingOutputBytes)
-        {
-            Log.OutputLimitExceeded(Reactor.Logger, Id, _output.Length, _options.MaxPendingOutputBytes);
-            CloseNow(CloseReason.OutputLimitExceeded, null, reset: true);
-            return false;
-        }
-        if (!_aboveHighWater && _output.Length >= _options.HighWaterMark)
-        {
-            _aboveHighWater = true;
-            UpdateInterest();
-            Invoke(static (h, c) => h.OnWritabilityChanged(c, false));
-        }
-        else
-        {
-            UpdateInterest();
-        }
-        return true;
     }
 
     private void Flush()
@@ -179,25 +134,17 @@ public sealed unsafe partial class TcpConnection
                 CloseNow(CloseReason.Reset, new SystemCallException("sendmsg", errno), reset: false);
                 return;
             }
+            Consumed(n);
             BytesSent += n;
             _lastActivity = Reactor.LoopTimestamp;
             Reactor.Metrics.BytesSent(n);
         }
-        if (_aboveHighWater && _output.Length <= _options.LowWaterMark)
+        UpdateWritability();
+        if (_closed)
         {
-            _aboveHighWater = false;
-            UpdateInterest();
-            Invoke(static (h, c) => h.OnWritabilityChanged(c, true));
-            if (_closed)
-            {
-                return;
-            }
-        }
-        if (_output.Length == 0 && _closeRequested && !_finSent)
-        {
-            SendFin();
             return;
         }
+        TrySendFin();
         UpdateInterest();
     }
 }

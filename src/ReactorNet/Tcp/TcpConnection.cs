@@ -12,9 +12,10 @@ namespace ReactorNet.Tcp;
 /// high/low water marks for backpressure and a hard cap.
 /// </summary>
 /// <remarks>
-/// <see cref="Send"/>, <see cref="Close"/> and <see cref="Abort"/> are safe from any thread (calls
-/// from other threads are marshalled to the loop; a send from another thread copies its data).
-/// Everything else, and every handler callback, belongs to the loop thread.
+/// <see cref="Send"/>, <see cref="ShutdownOutput"/>, <see cref="Close"/>, <see cref="Abort"/>,
+/// <see cref="IsWritable"/> and <see cref="PendingOutputBytes"/> are safe from any thread (calls
+/// from other threads are marshalled to the loop; a send from another thread copies its data and
+/// is counted at once). Everything else, and every handler callback, belongs to the loop thread.
 /// </remarks>
 public sealed partial class TcpConnection : IEventHandler
 {
@@ -30,15 +31,20 @@ public sealed partial class TcpConnection : IEventHandler
     private Interest _interest;
     private ReactorTimer? _idleTimer;
     private ReactorTimer? _closeTimer;
+    private ReactorTimer? _stallTimer;
+    private bool _stallTimerArmed;
     private long _lastActivity;
+    private long _lastWriteProgress; // when the kernel last took queued bytes (or when output became pending)
     private readonly EndPoint? _remoteEndPoint;
     private readonly EndPoint? _localEndPoint;
 
-    private bool _peerFinished;   // read returned 0
-    private bool _closeRequested; // graceful Close() called: FIN follows once output drains
+    private bool _peerFinished;    // read returned 0
+    private bool _closeRequested;  // graceful Close() called: FIN follows once output drains, then the close timer
+    private bool _outputShutdown;  // Close() or ShutdownOutput() called: FIN follows once output drains
     private bool _finSent;
-    private bool _aboveHighWater;
-    private bool _readPaused;     // PauseReading()
+    private bool _toldWritable = true; // what the application last heard from OnWritabilityChanged
+    private bool _readPaused;      // PauseReading()
+    private bool _hangUpSeen;      // EPOLLHUP arrived: it cannot be masked, so a paused reader parks the registration
     private volatile bool _closed;
 
     private TcpConnection(Reactor reactor, int fd, EndPoint? remote, EndPoint? local, IConnectionHandler handler, TcpConnectionOptions options, Action<TcpConnection>? onClosed)
@@ -88,12 +94,6 @@ public sealed partial class TcpConnection : IEventHandler
     /// <summary>Whether the peer has sent FIN (half-close).</summary>
     public bool IsPeerFinished => _peerFinished;
 
-    /// <summary>Bytes queued because the socket would not take them yet.</summary>
-    public int PendingOutputBytes => _output.Length;
-
-    /// <summary>False between crossing the high-water mark and draining below the low-water mark.</summary>
-    public bool IsWritable => !_aboveHighWater && !_closed;
-
     /// <summary>Total bytes received.</summary>
     public long BytesReceived { get; private set; }
 
@@ -101,50 +101,50 @@ public sealed partial class TcpConnection : IEventHandler
     public long BytesSent { get; private set; }
 
     /// <summary>
-    /// Sends <paramref name="data"/>: on the loop thread it is written at once as far as the
-    /// socket takes it, and the rest is queued (no allocation unless queued memory has to grow).
-    /// From another thread the data is copied and the send runs on the loop.
+    /// Closes gracefully: queued output is flushed, then FIN is sent (<c>shutdown(SHUT_WR)</c>);
+    /// reading goes on until the peer's FIN arrives (<see cref="CloseReason.Graceful"/>) or
+    /// <see cref="TcpConnectionOptions.CloseTimeout"/> passes after our FIN; the descriptor is then
+    /// closed without RST, so the kernel still delivers what it had accepted. Sends are refused
+    /// from the moment this is called. Safe from any thread; idempotent.
     /// </summary>
-    /// <param name="data">The bytes.</param>
-    /// <returns>False when the connection is closed or closing: the data was dropped.</returns>
-    public bool Send(ReadOnlySpan<byte> data)
+    public void Close()
     {
-        if (Reactor.IsInLoopThread)
-        {
-            return SendInLoop(data);
-        }
-        if (_closed)
-        {
-            return false;
-        }
-        byte[] copy = ArrayPool<byte>.Shared.Rent(data.Length);
-        data.CopyTo(copy);
-        if (!Reactor.Execute(static s =>
-        {
-            s.Connection.SendInLoop(s.Data.AsSpan(0, s.Length));
-            ArrayPool<byte>.Shared.Return(s.Data);
-        }, new CrossThreadSend(this, copy, data.Length)))
-        {
-            ArrayPool<byte>.Shared.Return(copy); // the reactor is disposed: the connection is (being) closed
-            return false;
-        }
-        return true;
+        RefuseSends();
+        _ = Reactor.Execute(static c => c.CloseInLoop(), this);
     }
 
     /// <summary>
-    /// Closes gracefully: queued output is flushed, then FIN is sent (<c>shutdown(SHUT_WR)</c>);
-    /// the connection closes when the peer's FIN arrives, or after <see cref="TcpConnectionOptions.CloseTimeout"/>.
-    /// Further sends are refused. Safe from any thread; idempotent.
+    /// Half-close: sends FIN (<c>shutdown(SHUT_WR)</c>) once all pending output is written, and
+    /// keeps reading; the connection closes (<see cref="CloseReason.Graceful"/>) when the peer's
+    /// FIN arrives too. No close timer applies; <see cref="TcpConnectionOptions.WriteStallTimeout"/>
+    /// still bounds the flush. Sends are refused from the moment this is called. Safe from any
+    /// thread; idempotent.
     /// </summary>
-    public void Close() => _ = Reactor.Execute(static c => c.CloseInLoop(), this);
+    public void ShutdownOutput()
+    {
+        RefuseSends();
+        _ = Reactor.Execute(static c => c.ShutdownOutputInLoop(), this);
+    }
 
     /// <summary>Closes at once with RST (<c>SO_LINGER</c> 0), discarding queued output. Safe from any thread; idempotent.</summary>
-    public void Abort() => _ = Reactor.Execute(static c => c.CloseNow(CloseReason.Aborted, null, reset: true), this);
+    public void Abort()
+    {
+        RefuseSends();
+        _ = Reactor.Execute(static c => c.CloseNow(CloseReason.Aborted, null, reset: true), this);
+    }
 
     /// <summary>Aborts because the server is shutting down (<see cref="CloseReason.Shutdown"/>). Any thread.</summary>
-    internal void AbortForShutdown() => _ = Reactor.Execute(static c => c.CloseNow(CloseReason.Shutdown, null, reset: true), this);
+    internal void AbortForShutdown()
+    {
+        RefuseSends();
+        _ = Reactor.Execute(static c => c.CloseNow(CloseReason.Shutdown, null, reset: true), this);
+    }
 
-    /// <summary>Stops reading from the peer until <see cref="ResumeReading"/> (e.g. a proxy whose other side is slow). Loop thread.</summary>
+    /// <summary>
+    /// Stops reading from the peer until <see cref="ResumeReading"/> (e.g. a proxy whose other side
+    /// is slow). Unread bytes stay in the kernel; none is lost, even if the peer hangs up meanwhile.
+    /// Loop thread.
+    /// </summary>
     public void PauseReading()
     {
         Reactor.ThrowIfNotLoopThread();
@@ -180,8 +180,6 @@ public sealed partial class TcpConnection : IEventHandler
         return connection;
     }
 
-    private sealed record CrossThreadSend(TcpConnection Connection, byte[] Data, int Length);
-
     /// <summary>Calls the handler; a throwing handler aborts this connection only.</summary>
     private void Invoke(Action<IConnectionHandler, TcpConnection> callback)
     {
@@ -203,11 +201,36 @@ public sealed partial class TcpConnection : IEventHandler
             return;
         }
         _closeRequested = true;
-        if (_output.Length == 0)
+        _outputShutdown = true;
+        if (_finSent)
+        {
+            StartCloseTimer(); // ShutdownOutput() already sent FIN; now the wait for the peer's is bounded
+            return;
+        }
+        TrySendFin();
+    }
+
+    private void ShutdownOutputInLoop()
+    {
+        if (_closed || _outputShutdown)
+        {
+            return;
+        }
+        _outputShutdown = true;
+        TrySendFin();
+    }
+
+    /// <summary>
+    /// Sends FIN once it was asked for and nothing is pending: neither queued here nor accepted
+    /// from another thread and still on its way to the loop (sends are refused by then, so the
+    /// count can only fall).
+    /// </summary>
+    private void TrySendFin()
+    {
+        if (_outputShutdown && !_finSent && !_closed && PendingOutputBytes == 0)
         {
             SendFin();
         }
-        // else: Flush sends the FIN once the output has drained.
     }
 
     private void SendFin()
@@ -219,12 +242,40 @@ public sealed partial class TcpConnection : IEventHandler
             CloseNow(CloseReason.Graceful, null, reset: false);
             return;
         }
-        // Keep reading until the peer's FIN (read returns 0), but not forever.
-        if (Timeouts.IsEnabled(_options.CloseTimeout))
+        if (_closeRequested)
         {
-            _closeTimer = Reactor.Schedule(_options.CloseTimeout, static c => c.CloseNow(CloseReason.CloseTimeout, null, reset: true), this);
+            StartCloseTimer();
         }
         UpdateInterest();
+    }
+
+    /// <summary>
+    /// After our FIN, waits for the peer's at most <see cref="TcpConnectionOptions.CloseTimeout"/>.
+    /// On expiry the descriptor is closed without RST: what the kernel already accepted is still
+    /// delivered by the kernel (the orphaned socket is bounded by the kernel's own FIN-WAIT and
+    /// retransmission limits), so a slow reader still gets everything.
+    /// </summary>
+    private void StartCloseTimer()
+    {
+        if (_closeTimer is null && Timeouts.IsEnabled(_options.CloseTimeout))
+        {
+            _closeTimer = Reactor.Schedule(_options.CloseTimeout, static c => c.OnCloseTimeout(), this);
+        }
+    }
+
+    private void OnCloseTimeout()
+    {
+        if (_closed)
+        {
+            return;
+        }
+        // Unread bytes in the receive queue would make close() send RST and discard our unsent
+        // output: take them first (the peer may even have finished meanwhile: then it is graceful).
+        if (!ReadingPaused)
+        {
+            Read(drain: true, ignorePause: false);
+        }
+        CloseNow(CloseReason.CloseTimeout, null, reset: false);
     }
 
     private void CheckIdle()
@@ -255,14 +306,16 @@ public sealed partial class TcpConnection : IEventHandler
         }
         _closed = true;
         RecordClose(reason, error);
+        RefuseSends();
         _idleTimer?.Cancel();
         _closeTimer?.Cancel();
+        _stallTimer?.Cancel();
         if (reset)
         {
             Sockets.SetLingerZero(_fd);
         }
         _registration.Unregister(); // the registration owns the fd: EPOLL_CTL_DEL, then close
-        _output.Clear();
+        DiscardOutput();
         Reactor.Metrics.Closed(reason.ToString());
         Log.ConnectionClosed(Reactor.Logger, Id, reason, error);
         _onClosed?.Invoke(this);
@@ -276,6 +329,9 @@ public sealed partial class TcpConnection : IEventHandler
         }
     }
 
+    /// <summary>Whether reading is held back: by the application, or by backpressure when it is automatic.</summary>
+    private bool ReadingPaused => _readPaused || (!_toldWritable && _options.PauseReadingAtHighWaterMark);
+
     private void UpdateInterest()
     {
         if (_closed)
@@ -283,13 +339,20 @@ public sealed partial class TcpConnection : IEventHandler
             return;
         }
         Interest wanted = Interest.None;
-        if (!_peerFinished && !_readPaused && !_aboveHighWater)
+        bool paused = ReadingPaused;
+        if (!_peerFinished && !paused)
         {
             wanted |= Interest.Readable;
         }
         if (_output.Length > 0)
         {
             wanted |= Interest.Writable; // only while output is pending: an idle socket is always writable
+        }
+        if (paused && _hangUpSeen && !_peerFinished)
+        {
+            // EPOLLHUP is reported whatever the interest, every round. One-shot parks the
+            // registration after one more report; ResumeReading re-arms it and reading goes on to EOF.
+            wanted |= Interest.OneShot;
         }
         if (wanted != _interest)
         {

@@ -7,8 +7,9 @@ public sealed class TcpConnectionOptions
     public static TcpConnectionOptions Default { get; } = new();
 
     /// <summary>
-    /// Pending output at or above this pauses reading from the peer and tells the application to
-    /// stop producing (default 256 KiB).
+    /// Pending output at or above this tells the application to stop producing
+    /// (<see cref="IConnectionHandler.OnWritabilityChanged"/> false) and, with
+    /// <see cref="PauseReadingAtHighWaterMark"/>, pauses reading from the peer (default 256 KiB).
     /// </summary>
     public int HighWaterMark { get; init; } = 256 * 1024;
 
@@ -22,14 +23,40 @@ public sealed class TcpConnectionOptions
     public int MaxPendingOutputBytes { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>
+    /// Whether crossing <see cref="HighWaterMark"/> also stops reading from this peer until output
+    /// drains to <see cref="LowWaterMark"/> (default true). False: the mark only notifies and
+    /// reading goes on; the application owns backpressure (a proxy pauses the other side).
+    /// </summary>
+    public bool PauseReadingAtHighWaterMark { get; init; } = true;
+
+    /// <summary>
+    /// Output pending and not one byte taken by the kernel for this long resets the connection
+    /// (<see cref="CloseReason.WriteStalled"/>): a peer that stopped reading cannot hold memory or a
+    /// closing connection for ever (default 30 s). Applies to the flush before a FIN too.
+    /// <see cref="TimeSpan.Zero"/>, <see cref="Timeout.InfiniteTimeSpan"/> or <see cref="TimeSpan.MaxValue"/> turn it off.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
+    public TimeSpan WriteStallTimeout
+    {
+        get => _writeStallTimeout;
+        init => _writeStallTimeout = Timeouts.Validate(value, nameof(WriteStallTimeout));
+    }
+
+    private readonly TimeSpan _writeStallTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Close a connection on which nothing was read or written for this long. Zero (default),
     /// <see cref="Timeout.InfiniteTimeSpan"/> and <see cref="TimeSpan.MaxValue"/> disable it.
     /// </summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.Zero;
 
     /// <summary>
-    /// How long a graceful close waits for the peer's FIN after sending ours (default 5 s). Zero,
-    /// <see cref="Timeout.InfiniteTimeSpan"/> and <see cref="TimeSpan.MaxValue"/> mean no timeout: wait for the FIN.
+    /// How long <see cref="TcpConnection.Close"/> waits for the peer's FIN after sending ours
+    /// (default 5 s); the clock starts at our FIN, that is once all pending output was written
+    /// (<see cref="WriteStallTimeout"/> bounds that part). On expiry the descriptor is closed
+    /// without RST, so the kernel still delivers the output it accepted
+    /// (<see cref="CloseReason.CloseTimeout"/>). Zero, <see cref="Timeout.InfiniteTimeSpan"/> or
+    /// <see cref="TimeSpan.MaxValue"/>: wait for ever.
     /// </summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -45,4 +72,5 @@ public sealed class TcpConnectionOptions
         Timeouts.Validate(IdleTimeout, nameof(IdleTimeout));
         Timeouts.Validate(CloseTimeout, nameof(CloseTimeout));
     }
+
 }

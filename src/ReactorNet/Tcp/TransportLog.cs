@@ -22,13 +22,13 @@ internal static partial class Log
     [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Connection {Id}: handler threw; the connection is aborted")]
     public static partial void HandlerFaulted(ILogger logger, long id, Exception exception);
 
-    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Connection {Id}: {Pending} bytes pending exceed the limit of {Limit}; the peer is not reading, closing ({Suppressed} similar messages suppressed)")]
-    private static partial void OutputLimitExceeded(ILogger logger, long id, int pending, int limit, int suppressed);
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Connection {Id}: a send would bring pending output to {Pending} bytes, over the limit of {Limit}; closing ({Suppressed} similar messages suppressed)")]
+    private static partial void OutputLimitExceeded(ILogger logger, long id, long pending, int limit, int suppressed);
 
     private static readonly LogThrottle s_outputLimitThrottle = new(TimeSpan.FromSeconds(1));
 
     /// <summary>Rate-limited: every peer that stops reading can trigger it.</summary>
-    public static void OutputLimitExceeded(ILogger logger, long id, int pending, int limit)
+    public static void OutputLimitExceeded(ILogger logger, long id, long pending, int limit)
     {
         if (logger.IsEnabled(LogLevel.Warning) && s_outputLimitThrottle.TryEnter(out int suppressed))
         {
@@ -38,6 +38,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "Connection {Id}: idle timeout")]
     public static partial void IdleTimeout(ILogger logger, long id);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Debug, Message = "Connection {Id}: the peer took no byte of {Pending} pending for the write-stall timeout; resetting")]
+    public static partial void WriteStalled(ILogger logger, long id, int pending);
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Listening on {EndPoint}")]
     public static partial void Listening(ILogger logger, EndPoint? endPoint);

@@ -1,0 +1,332 @@
+using System.Buffers;
+using ReactorNet.Interop;
+
+namespace ReactorNet.Tcp;
+
+/// <summary>
+/// Output accounting shared by every thread. One 64-bit word holds the pending byte count (queued
+/// here plus accepted from other threads and still on their way to the loop) and a "refused" bit,
+/// so that "not closing, and under the limit" is checked and the bytes counted in one
+/// compare-and-swap on the calling thread (Netty's incrementPendingOutboundBytes). Only the loop
+/// makes the count fall: when the kernel takes bytes, or when the connection closes.
+/// </summary>
+public sealed unsafe partial class TcpConnection
+{
+    private const long SendsRefused = 1L << 62;
+    private const long PendingMask = SendsRefused - 1;
+
+    private long _sendState;     // pending bytes | SendsRefused
+    private int _unwritable;     // 1 from crossing the high-water mark (any thread) until drained below the low-water mark (loop)
+    private int _sendsInFlight;  // cross-thread sends posted to the loop and not yet landed
+
+    private enum Reservation
+    {
+        Taken,
+        Refused,
+        OverLimit,
+    }
+
+    /// <summary>
+    /// Bytes accepted by <see cref="Send"/> and not yet taken by the kernel, including bytes sent
+    /// from other threads that the loop has not handled yet. Safe from any thread.
+    /// </summary>
+    public int PendingOutputBytes => (int)(Volatile.Read(ref _sendState) & PendingMask);
+
+    /// <summary>
+    /// False from the moment pending output reaches the high-water mark until it drains to the
+    /// low-water mark, and once the connection is closing or closed. Safe from any thread: a
+    /// producer that sends only while this is true never reaches
+    /// <see cref="TcpConnectionOptions.MaxPendingOutputBytes"/> by more than one send.
+    /// </summary>
+    public bool IsWritable => Volatile.Read(ref _unwritable) == 0 && (Volatile.Read(ref _sendState) & SendsRefused) == 0;
+
+    /// <summary>
+    /// Sends <paramref name="data"/>. On the loop thread it is written at once as far as the socket
+    /// takes it and the rest is queued (no allocation unless queued memory has to grow). From
+    /// another thread the bytes are counted at once and copied, and the loop writes them.
+    /// </summary>
+    /// <param name="data">The bytes.</param>
+    /// <returns>
+    /// True: the bytes count in <see cref="PendingOutputBytes"/> from now on and will be written
+    /// before any FIN, unless the connection is aborted or reset. False: nothing was taken, because
+    /// <see cref="Close"/>, <see cref="Abort"/> or <see cref="ShutdownOutput"/> was called, the
+    /// connection is closed, or <see cref="TcpConnectionOptions.MaxPendingOutputBytes"/> would be
+    /// passed (the connection is then closed with <see cref="CloseReason.OutputLimitExceeded"/>).
+    /// </returns>
+    public bool Send(ReadOnlySpan<byte> data) =>
+        Reactor.IsInLoopThread ? SendInLoop(data) : SendFromOtherThread(data);
+
+    private void RefuseSends() => Interlocked.Or(ref _sendState, SendsRefused);
+
+    private bool SendInLoop(ReadOnlySpan<byte> data)
+    {
+        if (Volatile.Read(ref _sendState) == 0)
+        {
+            // Fast path: accepting sends and nothing pending, so the bytes may go straight to the kernel.
+            long written = WriteDirect(data);
+            if (written == data.Length)
+            {
+                return true;
+            }
+            // The rest is queued even if another thread asked to close meanwhile: part of it is
+            // already on the wire, and the close waits for the count to reach zero.
+            return written >= 0 && Queue(data[(int)written..], ignoreRefusal: true);
+        }
+        if (Volatile.Read(ref _sendsInFlight) != 0)
+        {
+            // Sends from other threads are still queued for the loop: go behind them, so that bytes
+            // sent before (in any thread's order that the application synchronised) stay before.
+            return SendFromOtherThread(data);
+        }
+        return Queue(data, ignoreRefusal: false);
+    }
+
+    /// <summary>Counts and queues bytes the kernel did not take; loop thread.</summary>
+    private bool Queue(ReadOnlySpan<byte> data, bool ignoreRefusal)
+    {
+        switch (Reserve(data.Length, ignoreRefusal))
+        {
+            case Reservation.Refused:
+                return false;
+            case Reservation.OverLimit:
+                ExceedOutputLimit(data.Length);
+                return false;
+        }
+        Append(data);
+        return true;
+    }
+
+    private bool SendFromOtherThread(ReadOnlySpan<byte> data)
+    {
+        switch (Reserve(data.Length, ignoreRefusal: false))
+        {
+            case Reservation.Refused:
+                return false;
+            case Reservation.OverLimit:
+                ExceedOutputLimit(data.Length);
+                return false;
+        }
+        if (data.IsEmpty)
+        {
+            return true;
+        }
+        Interlocked.Increment(ref _sendsInFlight);
+        byte[] copy = ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(copy);
+        if (!Reactor.Execute(static s => s.Connection.Land(s), new CrossThreadSend(this, copy, data.Length)))
+        {
+            // The reactor is disposed: nothing will be written, so the send did not happen.
+            Interlocked.Decrement(ref _sendsInFlight);
+            Interlocked.Add(ref _sendState, -data.Length);
+            ArrayPool<byte>.Shared.Return(copy);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>A cross-thread send reaches the loop: its bytes were counted when it was accepted.</summary>
+    private void Land(CrossThreadSend send)
+    {
+        Interlocked.Decrement(ref _sendsInFlight);
+        ReadOnlySpan<byte> data = send.Data.AsSpan(0, send.Length);
+        if (_closed)
+        {
+            Interlocked.Add(ref _sendState, -send.Length); // discarded with the connection
+        }
+        else if (_output.Length == 0)
+        {
+            long n = WriteDirect(data);
+            Interlocked.Add(ref _sendState, -(n < 0 ? data.Length : n)); // written, or discarded by a reset
+            if (n >= 0 && n < data.Length)
+            {
+                Append(data[(int)n..]);
+            }
+            else if (n == data.Length)
+            {
+                UpdateWritability();
+                TrySendFin();
+            }
+        }
+        else
+        {
+            Append(data);
+        }
+        ArrayPool<byte>.Shared.Return(send.Data);
+    }
+
+    /// <summary>Writes what the kernel takes at once; returns the count, or -1 if the connection was reset.</summary>
+    private long WriteDirect(ReadOnlySpan<byte> data)
+    {
+        int written = 0;
+        fixed (byte* p = data)
+        {
+            while (written < data.Length)
+            {
+                nint n = Libc.send(_fd, p + written, data.Length - written, Libc.MSG_NOSIGNAL);
+                if (n >= 0)
+                {
+                    written += (int)n;
+                    continue;
+                }
+                int errno = Errno.Last;
+                if (errno == Errno.EINTR)
+                {
+                    continue;
+                }
+                if (errno == Errno.EAGAIN)
+                {
+                    break;
+                }
+                CloseNow(CloseReason.Reset, new SystemCallException("send", errno), reset: false);
+                return -1;
+            }
+        }
+        if (written > 0)
+        {
+            BytesSent += written;
+            _lastActivity = Reactor.LoopTimestamp;
+            Reactor.Metrics.BytesSent(written);
+        }
+        return written;
+    }
+
+    /// <summary>
+    /// Counts <paramref name="length"/> more pending bytes unless sends are refused or the limit
+    /// would be passed; checked before anything is copied. Any thread.
+    /// </summary>
+    private Reservation Reserve(long length, bool ignoreRefusal)
+    {
+        long state = Volatile.Read(ref _sendState);
+        long pending;
+        while (true)
+        {
+            if ((state & SendsRefused) != 0 && !ignoreRefusal)
+            {
+                return Reservation.Refused;
+            }
+            pending = state & PendingMask;
+            if (length > _options.MaxPendingOutputBytes - pending)
+            {
+                return Reservation.OverLimit;
+            }
+            long seen = Interlocked.CompareExchange(ref _sendState, state + length, state);
+            if (seen == state)
+            {
+                break;
+            }
+            state = seen;
+        }
+        if (pending + length >= _options.HighWaterMark && Volatile.Read(ref _unwritable) == 0 && Interlocked.Exchange(ref _unwritable, 1) == 0)
+        {
+            // Crossed the high-water mark: IsWritable is false from now on, on every thread. The
+            // loop tells the application (on the loop thread, Append does once the bytes are queued).
+            if (!Reactor.IsInLoopThread)
+            {
+                _ = Reactor.Execute(static c => c.UpdateWritability(), this); // false: disposed, and the connection with it
+            }
+        }
+        return Reservation.Taken;
+    }
+
+    private void ExceedOutputLimit(int length)
+    {
+        RefuseSends();
+        long pending = Volatile.Read(ref _sendState) & PendingMask;
+        Log.OutputLimitExceeded(Reactor.Logger, Id, pending + length, _options.MaxPendingOutputBytes);
+        _ = Reactor.Execute(static c => c.CloseNow(CloseReason.OutputLimitExceeded, null, reset: true), this);
+    }
+
+    /// <summary>Queues already-counted bytes; loop thread.</summary>
+    private void Append(ReadOnlySpan<byte> data)
+    {
+        if (_output.Length == 0)
+        {
+            _lastWriteProgress = Reactor.LoopTimestamp; // the stall clock starts when output starts waiting
+        }
+        _output.Append(data);
+        ArmStallTimer();
+        UpdateWritability();
+        UpdateInterest();
+    }
+
+    /// <summary>The kernel took <paramref name="bytes"/> queued bytes; loop thread.</summary>
+    private void Consumed(long bytes)
+    {
+        Interlocked.Add(ref _sendState, -bytes);
+        _lastWriteProgress = Reactor.LoopTimestamp;
+    }
+
+    /// <summary>Drops queued output when the connection closes; bytes still in flight uncount themselves as they land.</summary>
+    private void DiscardOutput()
+    {
+        Interlocked.Add(ref _sendState, -_output.Length);
+        _output.Clear();
+    }
+
+    /// <summary>
+    /// Brings the writable flag and what the application was told up to date; loop thread. The
+    /// flag is set by whichever thread crosses the high-water mark and cleared only here, once
+    /// pending output is at or below the low-water mark.
+    /// </summary>
+    private void UpdateWritability()
+    {
+        if (_closed)
+        {
+            return;
+        }
+        if (Volatile.Read(ref _unwritable) != 0 && PendingOutputBytes <= _options.LowWaterMark)
+        {
+            Volatile.Write(ref _unwritable, 0);
+            if (PendingOutputBytes >= _options.HighWaterMark)
+            {
+                Volatile.Write(ref _unwritable, 1); // another thread crossed it again meanwhile
+            }
+        }
+        bool writable = Volatile.Read(ref _unwritable) == 0;
+        if (writable != _toldWritable)
+        {
+            _toldWritable = writable;
+            UpdateInterest();
+            Invoke(writable ? static (h, c) => h.OnWritabilityChanged(c, true) : static (h, c) => h.OnWritabilityChanged(c, false));
+        }
+    }
+
+    private void ArmStallTimer()
+    {
+        if (_stallTimerArmed || !Timeouts.IsEnabled(_options.WriteStallTimeout))
+        {
+            return;
+        }
+        _stallTimerArmed = true;
+        if (_stallTimer is null)
+        {
+            _stallTimer = Reactor.Schedule(_options.WriteStallTimeout, static c => c.CheckWriteStall(), this);
+        }
+        else
+        {
+            Reactor.Reschedule(_stallTimer, _options.WriteStallTimeout);
+        }
+    }
+
+    /// <summary>Resets the connection when queued output has waited a whole WriteStallTimeout without the kernel taking a byte.</summary>
+    private void CheckWriteStall()
+    {
+        _stallTimerArmed = false;
+        if (_closed || _output.Length == 0)
+        {
+            return; // nothing waits: the timer re-arms when output is queued again
+        }
+        long stallTicks = Timeouts.ToTicks(_options.WriteStallTimeout);
+        long waited = Reactor.LoopTimestamp - _lastWriteProgress;
+        if (waited >= stallTicks)
+        {
+            Log.WriteStalled(Reactor.Logger, Id, _output.Length);
+            CloseNow(CloseReason.WriteStalled, null, reset: true);
+            return;
+        }
+        _stallTimerArmed = true;
+        Reactor.Reschedule(_stallTimer!, TimeSpan.FromSeconds((double)(stallTicks - waited) / System.Diagnostics.Stopwatch.Frequency));
+    }
+
+    private sealed record CrossThreadSend(TcpConnection Connection, byte[] Data, int Length);
+}
