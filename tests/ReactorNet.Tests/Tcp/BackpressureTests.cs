@@ -127,6 +127,7 @@ public sealed class BackpressureTests
         await client.SendAsync("go"u8.ToArray(), SocketFlags.None); // flood only once the client is surely connected
 
         (await handler.Closed.Task.WaitAsync(LoopHarness.Timeout)).Should().Be(CloseReason.OutputLimitExceeded);
+        await handler.FloodDone.Task.WaitAsync(LoopHarness.Timeout); // OnClosed ran inside the refused Send: let OnData finish
         handler.RefusedAfterClose.Should().BeTrue();
         handler.SentBeforeRefusal.Should().BeLessThan(64L << 20, "the flood was cut off, not buffered");
     }
@@ -136,6 +137,8 @@ public sealed class BackpressureTests
         public TaskCompletionSource<CloseReason> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool RefusedAfterClose { get; private set; }
+
+        public TaskCompletionSource FloodDone { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public long SentBeforeRefusal { get; private set; }
 
@@ -147,10 +150,11 @@ public sealed class BackpressureTests
                 if (!connection.Send(chunk))
                 {
                     RefusedAfterClose = connection.IsClosed;
-                    return;
+                    break;
                 }
                 SentBeforeRefusal += chunk.Length;
             }
+            FloodDone.TrySetResult();
         }
 
         public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed.TrySetResult(reason);

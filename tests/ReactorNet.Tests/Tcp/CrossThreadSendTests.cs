@@ -37,15 +37,20 @@ public sealed class CrossThreadSendTests
         int attempts = 0;
         int trueAfterRequest = 0;
         int refused = 0;
-        int stopReturned = 0;
+        int threadsShort = 0;
         using var quarter = new ManualResetEventSlim();
+        using var stopped = new ManualResetEventSlim();
         var chunk = new byte[Chunk];
         var threads = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
         {
             int afterStopAttempts = 0;
-            for (int i = 0; i < 20 * SendsPerThread && (i < SendsPerThread || afterStopAttempts < AttemptsAfterStop); i++)
+            for (int i = 0; afterStopAttempts < AttemptsAfterStop; i++)
             {
-                bool afterStop = Volatile.Read(ref stopReturned) != 0;
+                if (i == SendsPerThread && !stopped.Wait(LoopHarness.Timeout))
+                {
+                    break; // bounded: do not pile up more than SendsPerThread before the stop
+                }
+                bool afterStop = stopped.IsSet;
                 afterStopAttempts += afterStop ? 1 : 0;
                 if (connection.Send(chunk))
                 {
@@ -64,20 +69,24 @@ public sealed class CrossThreadSendTests
                     quarter.Set();
                 }
             }
-            afterStopAttempts.Should().BeGreaterThanOrEqualTo(AttemptsAfterStop, "the race is exercised");
+            if (afterStopAttempts < AttemptsAfterStop)
+            {
+                Interlocked.Increment(ref threadsShort);
+            }
         })).ToList();
         threads.ForEach(t => t.Start());
         quarter.Wait(LoopHarness.Timeout).Should().BeTrue();
         stop();
-        Volatile.Write(ref stopReturned, 1);
+        stopped.Set();
         threads.ForEach(t => t.Join(LoopHarness.Timeout).Should().BeTrue());
+        threadsShort.Should().Be(0, "every thread sent after the call returned");
         return (Interlocked.Read(ref accepted), trueAfterRequest, refused);
     }
 
     [Fact]
     public async Task Close_racing_with_sends_from_16_threads_delivers_exactly_the_bytes_Send_accepted()
     {
-        var (loop, server, handler, client, connection) = await ConnectAsync(new ScriptedHandler(), new TcpConnectionOptions { MaxPendingOutputBytes = 256 << 20 });
+        var (loop, server, handler, client, connection) = await ConnectAsync(new ScriptedHandler(), new TcpConnectionOptions { MaxPendingOutputBytes = 256 << 20, CloseTimeout = TimeSpan.FromSeconds(60) });
         using (loop)
         using (server)
         using (client)
@@ -98,7 +107,7 @@ public sealed class CrossThreadSendTests
     [Fact]
     public async Task After_Abort_returned_Send_never_returns_true()
     {
-        var (loop, server, handler, client, connection) = await ConnectAsync(new ScriptedHandler());
+        var (loop, server, handler, client, connection) = await ConnectAsync(new ScriptedHandler(), new TcpConnectionOptions { MaxPendingOutputBytes = 256 << 20, CloseTimeout = TimeSpan.FromSeconds(60) });
         using (loop)
         using (server)
         using (client)
@@ -145,7 +154,7 @@ public sealed class CrossThreadSendTests
     public async Task A_producer_on_another_thread_that_respects_IsWritable_never_hits_the_hard_limit()
     {
         const long Total = 8L << 20;
-        var options = new TcpConnectionOptions { HighWaterMark = 256 << 10, LowWaterMark = 64 << 10, MaxPendingOutputBytes = 1 << 20 };
+        var options = new TcpConnectionOptions { HighWaterMark = 256 << 10, LowWaterMark = 64 << 10, MaxPendingOutputBytes = 1 << 20, CloseTimeout = TimeSpan.FromSeconds(60) };
         using var drained = new SemaphoreSlim(0);
         var (loop, server, handler, client, connection) = await ConnectAsync(new ScriptedHandler { WritabilityChanged = (_, writable) => { if (writable) drained.Release(); } }, options);
         using (loop)
