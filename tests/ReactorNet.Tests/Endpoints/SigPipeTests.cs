@@ -41,7 +41,9 @@ public sealed class SigPipeTests
         string because = $"the child must survive (exit code {child.ExitCode}; 141 = killed by SIGPIPE). stdout: {output} stderr: {await stderr}";
         child.ExitCode.Should().Be(0, because);
         output.Should().Contain("direct: accepted=False reason=Reset call=send errno=EPIPE", because);
-        output.Should().Contain("queued: accepted=True reason=Reset call=sendmsg errno=EPIPE", because);
+        // The transport reads what is left before it writes on a hang-up (nothing unread is lost), so
+        // the reset may be reported by that read (ECONNRESET) before the flush meets EPIPE.
+        output.Should().ContainAny(["queued: accepted=True reason=Reset call=sendmsg errno=EPIPE", "queued: accepted=True reason=Reset call=recv errno=ECONNRESET"], because);
     }
 
     [Fact]
