@@ -17,10 +17,5 @@ if (options is null)
 
 using ILoggerFactory loggerFactory = SampleLogging.CreateFactory();
 ILogger logger = loggerFactory.CreateLogger(ProgramName);
-if (options.Loops != 1)
-{
-    logger.LogWarning("--loops {Loops} is ignored: the classic servers have no event loops", options.Loops);
-}
-
 using ClassicEchoServer server = mode.CreateServer(options.EndPoint, new EchoProtocol(options.Greeting), logger, options.Backlog);
-return ServerHost.Run(ProgramName, mode.DisplayName(), logger, server.Start, server.Dispose);
+return ServerHost.Run(ProgramName, mode.DisplayName(), logger, server.Start, _ => server.Dispose());

@@ -8,6 +8,10 @@ namespace ReactorNet.Samples.Client;
 /// The client's conversation: prompt, read a line, send it with <c>\n</c>, print the reply line, repeat
 /// until end of input. Works the same on a terminal and on a pipe.
 /// </summary>
+/// <remarks>
+/// The socket is read while the user is still typing, so a server that goes away (FIN or reset)
+/// ends the client at once with "the server closed the connection", not only at the next line.
+/// </remarks>
 internal sealed class InteractiveClient(TextReader input, TextWriter output, TextWriter error, bool prompt)
 {
     public const string Prompt = "please input something: ";
@@ -44,6 +48,10 @@ internal sealed class InteractiveClient(TextReader input, TextWriter output, Tex
             }
             return ExitCodes.Success;
         }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown)
+        {
+            return Fail($"the server closed the connection ({ex.Message})");
+        }
         catch (SocketException ex)
         {
             return Fail($"connection lost: {ex.Message}");
@@ -53,6 +61,9 @@ internal sealed class InteractiveClient(TextReader input, TextWriter output, Tex
     private async Task<int> ConverseAsync(Socket socket, CancellationToken cancellationToken)
     {
         var replies = new ReplyReader(socket);
+        // One receive is always outstanding: it takes the reply to the line just sent, and while
+        // the user types it notices a server that closed or reset the connection.
+        Task<string?> reply = replies.ReadLineAsync(cancellationToken);
         while (true)
         {
             if (prompt)
@@ -61,7 +72,24 @@ internal sealed class InteractiveClient(TextReader input, TextWriter output, Tex
                 output.Flush();
             }
 
-            string? line = await ReadInputLineAsync(cancellationToken);
+            Task<string?> typed = ReadInputLineAsync(cancellationToken);
+            while (await Task.WhenAny(typed, reply) == reply)
+            {
+                string? unasked = await reply; // throws if the connection was reset
+                if (unasked is null)
+                {
+                    if (prompt)
+                    {
+                        output.WriteLine();
+                    }
+                    return Fail("the server closed the connection");
+                }
+                output.WriteLine(unasked); // not an answer to a line of ours; show it anyway
+                output.Flush();
+                reply = replies.ReadLineAsync(cancellationToken);
+            }
+
+            string? line = await typed;
             if (line is null)
             {
                 // End of input (Ctrl+D, or the end of a pipe): say goodbye with a FIN, not a reset.
@@ -74,13 +102,14 @@ internal sealed class InteractiveClient(TextReader input, TextWriter output, Tex
             }
 
             await SendAllAsync(socket, Encoding.UTF8.GetBytes(line + "\n"), cancellationToken);
-            string? reply = await replies.ReadLineAsync(cancellationToken);
-            if (reply is null)
+            string? answer = await reply;
+            if (answer is null)
             {
                 return Fail("the server closed the connection");
             }
-            output.WriteLine(reply);
+            output.WriteLine(answer);
             output.Flush();
+            reply = replies.ReadLineAsync(cancellationToken);
         }
     }
 

@@ -14,6 +14,7 @@ public sealed class ReactorEchoServer : IDisposable
 {
     private readonly ReactorGroup _loops;
     private readonly TcpServer _server;
+    private readonly ILogger _logger;
 
     /// <param name="endPoint">Where to listen.</param>
     /// <param name="loops">Event loops (threads).</param>
@@ -32,7 +33,7 @@ public sealed class ReactorEchoServer : IDisposable
         _loops = new ReactorGroup(loops, reactorOptions);
         try
         {
-            ILogger logger = loggerFactory?.CreateLogger("EchoServer") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+            ILogger logger = _logger = loggerFactory?.CreateLogger("EchoServer") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
             var handler = new EchoHandler(protocol, logger);
             _server = new TcpServer(_loops, endPoint, () => handler, new TcpServerOptions
             {
@@ -53,10 +54,21 @@ public sealed class ReactorEchoServer : IDisposable
 
     public TcpServer Server => _server;
 
-    /// <summary>Stops accepting, lets connections finish (flushing their output) for up to <paramref name="grace"/>, then stops the loops.</summary>
-    public void Shutdown(TimeSpan grace)
+    /// <summary>
+    /// Stops accepting, lets connections finish (flushing their output, then waiting for the
+    /// client's FIN) for up to <paramref name="grace"/> or until <paramref name="stopNow"/> is
+    /// cancelled, aborts what is left, then stops the loops.
+    /// </summary>
+    public void Shutdown(TimeSpan grace, CancellationToken stopNow = default)
     {
-        _server.ShutdownAsync(grace).GetAwaiter().GetResult();
+        int open = _server.ConnectionCount;
+        if (open > 0)
+        {
+            SampleLog.WaitingForClients(_logger, grace.TotalSeconds, open);
+        }
+        using var graceOver = CancellationTokenSource.CreateLinkedTokenSource(stopNow);
+        graceOver.CancelAfter(grace);
+        _server.ShutdownAsync(graceOver.Token).GetAwaiter().GetResult();
         _loops.Dispose();
     }
 

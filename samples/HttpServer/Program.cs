@@ -21,4 +21,4 @@ return ServerHost.Run(
     $"HTTP server ({options.Loops} loop{(options.Loops == 1 ? "" : "s")})",
     logger,
     () => (server = new ReactorHttpServer(options.EndPoint, options.Loops, options.ServerOptions, loggerFactory, options.Backlog)).LocalEndPoint,
-    () => server?.Shutdown(TimeSpan.FromSeconds(5)));
+    _ => server?.Shutdown(TimeSpan.FromSeconds(5)));

@@ -17,15 +17,13 @@ public sealed class EchoServerOptions
 
     public int Backlog { get; set; } = DefaultBacklog;
 
-    /// <summary>Event loops (threads) of the reactor server; the classic servers ignore it.</summary>
-    public int Loops { get; set; } = 1;
-
     /// <summary><see langword="null"/>: plain echo. Otherwise line mode: each line is answered with this text + the line.</summary>
     public string? Greeting { get; set; }
 
     public IPEndPoint EndPoint => new(Host, Port);
 
-    /// <summary>Declares <c>--host --port --backlog --loops --greeting</c> on <paramref name="parser"/>, storing into this instance.</summary>
+    /// <summary>Declares <c>--host --port --backlog --greeting</c> on <paramref name="parser"/>, storing into this instance.</summary>
+    /// <remarks><c>--loops</c> belongs to the reactor server alone: a server without event loops must reject it, not ignore it.</remarks>
     public void AddTo(CommandLineParser parser)
     {
         ArgumentNullException.ThrowIfNull(parser);
@@ -33,7 +31,6 @@ public sealed class EchoServerOptions
             .AddOption("--host", "ADDRESS", $"IP address to listen on (default {Host})", v => Host = OptionValues.IPAddress("--host", v))
             .AddOption("--port", "PORT", $"TCP port, 0 for any free one (default {Port})", v => Port = OptionValues.Port("--port", v))
             .AddOption("--backlog", "N", $"listen backlog (default {Backlog})", v => Backlog = OptionValues.PositiveInt32("--backlog", v))
-            .AddOption("--loops", "N", $"event loops, reactor server only (default {Loops})", v => Loops = OptionValues.PositiveInt32("--loops", v))
             .AddOption("--greeting", "TEXT", "answer each line with TEXT + the line instead of a plain echo", v => Greeting = v);
     }
 

@@ -34,4 +34,11 @@ public static partial class SampleLog
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "Connection from {Remote} failed unexpectedly")]
     public static partial void ConnectionFailed(ILogger logger, EndPoint? remote, Exception exception);
+
+    /// <summary>A graceful shutdown waits for clients to close their side: say so, or it looks like a hang.</summary>
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Waiting up to {Seconds} s for {Clients} client(s) to close; press Ctrl+C again to stop at once")]
+    public static partial void WaitingForClients(ILogger logger, double seconds, int clients);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Second shutdown request: closing the remaining connections at once")]
+    public static partial void StoppingNow(ILogger logger);
 }

@@ -13,8 +13,10 @@ public static class ServerHost
     /// </summary>
     /// <param name="serverName">Shown in the log, e.g. "blocking echo server".</param>
     /// <param name="start">Binds and listens; returns the bound endpoint (the real port when 0 was asked).</param>
+    /// <param name="stop">Stops the server. Its token is cancelled by a second Ctrl+C or SIGTERM:
+    /// a graceful wait for clients must then end at once.</param>
     /// <returns>The exit code: 0 after a requested shutdown, 1 when the server could not start.</returns>
-    public static int Run(string programName, string serverName, ILogger logger, Func<IPEndPoint> start, Action stop, TextWriter? stdout = null, TextWriter? stderr = null)
+    public static int Run(string programName, string serverName, ILogger logger, Func<IPEndPoint> start, Action<CancellationToken> stop, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(start);
@@ -41,7 +43,8 @@ public static class ServerHost
 
         shutdown.Wait();
         SampleLog.ShuttingDown(logger, shutdown.Reason ?? "shutdown");
-        stop();
+        using CancellationTokenRegistration again = shutdown.StopNowToken.Register(() => SampleLog.StoppingNow(logger));
+        stop(shutdown.StopNowToken);
         SampleLog.Stopped(logger);
         return ExitCodes.Success;
     }

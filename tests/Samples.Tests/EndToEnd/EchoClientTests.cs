@@ -39,6 +39,33 @@ public sealed class EchoClientTests
         client.StandardOutput.Should().BeEmpty();
     }
 
+    /// <summary>
+    /// Newcomer m2: the client used to notice a vanished server only when the user typed the next
+    /// line. Here the user types nothing (stdin stays open) and the server closes the connection:
+    /// the client must report it and exit by itself.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_server_that_goes_away_is_reported_while_the_user_is_not_typing(bool reset)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+
+        using SampleProcess client = StartClient((IPEndPoint)listener.LocalEndPoint!);
+        using Socket served = await listener.AcceptAsync().WaitAsync(TestTimeouts.Exit);
+        if (reset)
+        {
+            served.LingerState = new LingerOption(true, 0); // close with RST
+        }
+        served.Close();
+
+        client.WaitForExit().Should().Be(1, client.Describe());
+        client.StandardError.Should().StartWith("EchoClient: the server closed the connection");
+        client.StandardOutput.Should().BeEmpty();
+    }
+
     private static SampleProcess StartClient(IPEndPoint server) => SampleProcess.Start(SampleApp.EchoClient,
         ["--host", server.Address.ToString(), "--port", server.Port.ToString(CultureInfo.InvariantCulture)]);
 }

@@ -17,6 +17,7 @@ internal sealed class SampleProcess : IDisposable
     private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(string Text, TaskCompletionSource Seen)> _stderrWaiters = [];
 
     private SampleProcess(SampleApp app, IReadOnlyList<string> arguments, int? maxOpenFiles)
     {
@@ -124,6 +125,24 @@ internal sealed class SampleProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Waits until stderr contains <paramref name="text"/> (e.g. a log line that marks a state).</summary>
+    public void WaitForStandardError(string text)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_stderr)
+        {
+            if (_stderr.ToString().Contains(text, StringComparison.Ordinal))
+            {
+                return;
+            }
+            _stderrWaiters.Add((text, seen));
+        }
+        if (!seen.Task.Wait(TestTimeouts.Exit))
+        {
+            throw new TimeoutException($"{App} did not write '{text}' to stderr within {TestTimeouts.Exit}.{Describe()}");
+        }
+    }
+
     public void SendSignal(int signal) => Posix.SendSignal(_process.Id, signal);
 
     /// <summary>Output so far, for failure messages.</summary>
@@ -161,6 +180,11 @@ internal sealed class SampleProcess : IDisposable
         lock (into)
         {
             into.Append(line).Append('\n');
+            if (into == _stderr)
+            {
+                string text = into.ToString();
+                _stderrWaiters.RemoveAll(w => text.Contains(w.Text, StringComparison.Ordinal) && w.Seen.TrySetResult());
+            }
         }
         if (parseListening && ListeningLine.TryParse(line, out IPEndPoint? endPoint))
         {
