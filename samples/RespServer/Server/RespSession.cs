@@ -1,0 +1,91 @@
+using System.Buffers;
+using ReactorNet.Samples.Resp.Commands;
+using ReactorNet.Samples.Resp.Protocol;
+
+namespace ReactorNet.Samples.Resp.Server;
+
+/// <summary>How a batch ended.</summary>
+public enum SessionOutcome
+{
+    /// <summary>All complete requests ran; the rest of the input (if any) is the start of the next request.</summary>
+    Continue,
+
+    /// <summary>QUIT or a protocol error: send the replies written so far, then close.</summary>
+    Close,
+
+    /// <summary>The replies passed the limit: the client must be disconnected (replies are not sent).</summary>
+    ReplyLimitExceeded,
+}
+
+/// <summary>
+/// One client's protocol state, independent of any transport: give it input bytes and a place for
+/// replies; it runs every complete request in order and says how many bytes it used. (This is the
+/// shape of a handler that returns how much input it consumed: the caller keeps the rest.)
+/// </summary>
+public sealed class RespSession
+{
+    private readonly RespParser _parser = new();
+    private readonly RespWriter _writer = new();
+    private readonly CommandContext _context;
+    private readonly CommandTable _commands;
+    private readonly ServerState _server;
+
+    public RespSession(ServerState server, CommandTable commands, ClientState client)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(commands);
+        ArgumentNullException.ThrowIfNull(client);
+        _server = server;
+        _commands = commands;
+        _context = new CommandContext(server, client, _writer);
+    }
+
+    public ClientState Client => _context.Client;
+
+    /// <summary>
+    /// Runs the complete requests at the start of <paramref name="input"/> under the server's gate
+    /// (each one atomic; this client's order kept) and writes their replies to <paramref name="output"/>.
+    /// </summary>
+    /// <param name="input">Unconsumed input: after a call that left bytes over, the next call must start with those bytes.</param>
+    /// <param name="replyLimit">Stop with <see cref="SessionOutcome.ReplyLimitExceeded"/> once the replies of this call pass this many bytes.</param>
+    /// <returns>Bytes used: whole requests only.</returns>
+    public int Process(ReadOnlySpan<byte> input, IBufferWriter<byte> output, long replyLimit, out SessionOutcome outcome)
+    {
+        _writer.Reset(output);
+        outcome = SessionOutcome.Continue;
+        int consumed = 0;
+        lock (_server.Gate)
+        {
+            while (consumed < input.Length)
+            {
+                ReadOnlySpan<byte> rest = input[consumed..];
+                RespParseStatus status = _parser.Parse(rest, out int used);
+                if (status == RespParseStatus.Incomplete)
+                {
+                    break;
+                }
+                if (status == RespParseStatus.Error)
+                {
+                    // Redis answers, then closes: what follows a framing error cannot be trusted.
+                    _writer.Error(_parser.Error!);
+                    Client.CloseAfterReply = true;
+                    outcome = SessionOutcome.Close;
+                    return input.Length;
+                }
+                _commands.Execute(_context, new RespRequest(_parser, rest));
+                consumed += used;
+                if (_writer.Written > replyLimit)
+                {
+                    outcome = SessionOutcome.ReplyLimitExceeded;
+                    return consumed;
+                }
+                if (Client.CloseAfterReply)
+                {
+                    outcome = SessionOutcome.Close;
+                    return consumed;
+                }
+            }
+        }
+        return consumed;
+    }
+}

@@ -1,0 +1,227 @@
+namespace ReactorNet.Samples.Resp.Storage;
+
+/// <summary>
+/// The string keyspace (one database, like <c>SELECT 0</c>): keys and values are byte arrays, an
+/// optional expiry per key, memory accounted per entry. Not thread-safe: the server serialises
+/// every command on it (see <see cref="Server.RespServerState.Gate"/>).
+/// </summary>
+/// <remarks>
+/// Expiry as Redis does it: <b>lazily</b> (a key found expired on access is deleted then) and
+/// <b>actively</b> (<see cref="ActiveExpireCycle"/>, called periodically, samples random keys that
+/// have an expiry and deletes the expired ones; the work per call is bounded). Keys with an expiry
+/// are also kept in an array so that a random one can be drawn in O(1).
+/// </remarks>
+public sealed class Keyspace
+{
+    /// <summary>What an entry costs beyond its key and value bytes (objects, dictionary slot), for the memory account.</summary>
+    public const int EntryOverhead = 64;
+
+    /// <summary>Keys sampled per round of <see cref="ActiveExpireCycle"/> (Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP).</summary>
+    public const int ActiveExpireSamples = 20;
+
+    /// <summary>Rounds per call at most: the bound on one call's work is this times <see cref="ActiveExpireSamples"/>.</summary>
+    public const int ActiveExpireMaxRounds = 16;
+
+    /// <summary>Pass to <see cref="Set"/> to keep the key's current expiry (APPEND, INCR).</summary>
+    public const long KeepExpiry = -1;
+
+    /// <summary>Pass to <see cref="Set"/> for a key without expiry.</summary>
+    public const long NoExpiry = 0;
+
+    private readonly Dictionary<byte[], Entry> _entries = new(ByteKeyComparer.Instance);
+    private readonly Dictionary<byte[], Entry>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private readonly List<Entry> _volatile = [];
+    private readonly Func<long> _clock;
+    private readonly Random _random;
+
+    /// <param name="clock">Milliseconds on a monotonic clock; tests pass their own.</param>
+    /// <param name="seed">Seed of the active-expiry sampling (tests pass one to be reproducible).</param>
+    public Keyspace(Func<long>? clock = null, int? seed = null)
+    {
+        _lookup = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _clock = clock ?? (static () => Environment.TickCount64);
+        _random = seed is int s ? new Random(s) : new Random();
+    }
+
+    /// <summary>Keys stored, including expired ones not yet reclaimed.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Keys that have an expiry.</summary>
+    public int VolatileCount => _volatile.Count;
+
+    /// <summary>The memory account: key and value bytes plus <see cref="EntryOverhead"/> per key.</summary>
+    public long UsedMemory { get; private set; }
+
+    /// <summary>0: unlimited. Otherwise writes that may grow memory are refused while <see cref="UsedMemory"/> is above it.</summary>
+    public long MaxMemory { get; set; }
+
+    public bool IsOverMemoryLimit => MaxMemory > 0 && UsedMemory > MaxMemory;
+
+    public long Now => _clock();
+
+    /// <summary>The live entry for <paramref name="key"/>, deleting it first if it has expired.</summary>
+    public Entry? Find(ReadOnlySpan<byte> key)
+    {
+        if (!_lookup.TryGetValue(key, out Entry? entry))
+        {
+            return null;
+        }
+        if (IsExpired(entry, Now))
+        {
+            Remove(entry);
+            return null;
+        }
+        return entry;
+    }
+
+    /// <summary>Stores <paramref name="value"/> (owned by the keyspace from now on).</summary>
+    /// <param name="expiresAt">Absolute time in <see cref="Now"/>'s milliseconds, <see cref="NoExpiry"/> or <see cref="KeepExpiry"/>.</param>
+    public Entry Set(ReadOnlySpan<byte> key, byte[] value, long expiresAt)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        Entry? entry = Find(key);
+        if (entry is null)
+        {
+            entry = new Entry(key.ToArray(), value);
+            _entries.Add(entry.Key, entry);
+            UsedMemory += entry.Key.Length + value.Length + EntryOverhead;
+        }
+        else
+        {
+            UsedMemory += value.Length - entry.Value.Length;
+            entry.Value = value;
+        }
+        if (expiresAt != KeepExpiry)
+        {
+            SetExpiry(entry, expiresAt);
+        }
+        return entry;
+    }
+
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        Entry? entry = Find(key);
+        if (entry is null)
+        {
+            return false;
+        }
+        Remove(entry);
+        return true;
+    }
+
+    /// <summary>Sets or clears (<see cref="NoExpiry"/>) the expiry of a live entry; a time already past deletes the key, as Redis does.</summary>
+    public void SetExpiry(Entry entry, long expiresAt)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (expiresAt == NoExpiry)
+        {
+            if (entry.VolatileIndex >= 0)
+            {
+                RemoveVolatile(entry);
+            }
+            entry.ExpiresAt = NoExpiry;
+            return;
+        }
+        entry.ExpiresAt = expiresAt;
+        if (entry.VolatileIndex < 0)
+        {
+            entry.VolatileIndex = _volatile.Count;
+            _volatile.Add(entry);
+        }
+    }
+
+    /// <summary>Deletes a live entry.</summary>
+    public void Remove(Entry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (!_entries.Remove(entry.Key))
+        {
+            return;
+        }
+        if (entry.VolatileIndex >= 0)
+        {
+            RemoveVolatile(entry);
+        }
+        UsedMemory -= entry.Key.Length + entry.Value.Length + EntryOverhead;
+    }
+
+    public void Flush()
+    {
+        _entries.Clear();
+        _volatile.Clear();
+        UsedMemory = 0;
+    }
+
+    /// <summary>The live keys (expired ones are skipped, as Redis's KEYS does).</summary>
+    public IEnumerable<byte[]> Keys()
+    {
+        long now = Now;
+        foreach (Entry entry in _entries.Values)
+        {
+            if (!IsExpired(entry, now))
+            {
+                yield return entry.Key;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One step of active expiry, as Redis's <c>activeExpireCycle</c>: draw
+    /// <see cref="ActiveExpireSamples"/> random keys that have an expiry, delete the expired ones,
+    /// and go on while more than 10 % of a sample was expired, for at most
+    /// <see cref="ActiveExpireMaxRounds"/> rounds.
+    /// </summary>
+    /// <returns>Keys deleted.</returns>
+    public int ActiveExpireCycle()
+    {
+        long now = Now;
+        int deleted = 0;
+        for (int round = 0; round < ActiveExpireMaxRounds && _volatile.Count > 0; round++)
+        {
+            int sampled = Math.Min(ActiveExpireSamples, _volatile.Count);
+            int expired = 0;
+            for (int i = 0; i < sampled && _volatile.Count > 0; i++)
+            {
+                Entry entry = _volatile[_random.Next(_volatile.Count)];
+                if (IsExpired(entry, now))
+                {
+                    Remove(entry);
+                    expired++;
+                }
+            }
+            deleted += expired;
+            if (expired * 10 <= sampled)
+            {
+                break; // few expired keys left: not worth more work this time
+            }
+        }
+        return deleted;
+    }
+
+    // Redis: a key is expired once now > its expiry time.
+    private static bool IsExpired(Entry entry, long now) => entry.ExpiresAt != NoExpiry && now > entry.ExpiresAt;
+
+    private void RemoveVolatile(Entry entry)
+    {
+        // Swap with the last one: O(1), and the moved entry learns its new index.
+        int index = entry.VolatileIndex;
+        Entry last = _volatile[^1];
+        _volatile[index] = last;
+        last.VolatileIndex = index;
+        _volatile.RemoveAt(_volatile.Count - 1);
+        entry.VolatileIndex = -1;
+    }
+
+    /// <summary>A stored key.</summary>
+    public sealed class Entry(byte[] key, byte[] value)
+    {
+        public byte[] Key { get; } = key;
+
+        public byte[] Value { get; internal set; } = value;
+
+        /// <summary>Absolute expiry time, or <see cref="NoExpiry"/>.</summary>
+        public long ExpiresAt { get; internal set; }
+
+        internal int VolatileIndex { get; set; } = -1;
+    }
+}

@@ -1,0 +1,178 @@
+using ReactorNet.Samples.Resp.Storage;
+using ReactorNet.Samples.Resp.Tests.Support;
+using static ReactorNet.Samples.Resp.Tests.Support.CommandHarness;
+
+namespace ReactorNet.Samples.Resp.Tests.Unit;
+
+/// <summary>Key commands, expiry (lazy and active) and the memory limit.</summary>
+public sealed class KeyCommandTests
+{
+    private readonly CommandHarness _redis = new();
+
+    [Fact]
+    public void Del_and_exists_count_keys()
+    {
+        _redis.Run("MSET", "a", "1", "b", "2");
+        _redis.Run("EXISTS", "a", "a", "b", "c").Should().Be(Integer(3), "Redis counts a key named twice twice");
+        _redis.Run("DEL", "a", "c").Should().Be(Integer(1));
+        _redis.Run("DBSIZE").Should().Be(Integer(1));
+    }
+
+    [Fact]
+    public void Expire_ttl_persist()
+    {
+        _redis.Run("TTL", "k").Should().Be(Integer(-2));
+        _redis.Run("EXPIRE", "k", "10").Should().Be(Integer(0));
+        _redis.Run("SET", "k", "v");
+        _redis.Run("TTL", "k").Should().Be(Integer(-1));
+        _redis.Run("EXPIRE", "k", "10").Should().Be(Integer(1));
+        _redis.Run("PTTL", "k").Should().Be(Integer(10_000));
+        _redis.Run("PEXPIRE", "k", "2500").Should().Be(Integer(1));
+        _redis.Run("TTL", "k").Should().Be(Integer(3));
+        _redis.Run("PERSIST", "k").Should().Be(Integer(1));
+        _redis.Run("PERSIST", "k").Should().Be(Integer(0));
+        _redis.Run("TTL", "k").Should().Be(Integer(-1));
+        _redis.Run("EXPIRE", "k", "-1").Should().Be(Integer(1), "a time in the past deletes the key");
+        _redis.Run("EXISTS", "k").Should().Be(Integer(0));
+    }
+
+    [Fact]
+    public void Expire_options_NX_XX_GT_LT()
+    {
+        _redis.Run("SET", "k", "v");
+        _redis.Run("EXPIRE", "k", "100", "XX").Should().Be(Integer(0));
+        _redis.Run("EXPIRE", "k", "100", "GT").Should().Be(Integer(0), "no expiry counts as infinite");
+        _redis.Run("EXPIRE", "k", "100", "NX").Should().Be(Integer(1));
+        _redis.Run("EXPIRE", "k", "50", "NX").Should().Be(Integer(0));
+        _redis.Run("EXPIRE", "k", "200", "LT").Should().Be(Integer(0));
+        _redis.Run("EXPIRE", "k", "50", "LT").Should().Be(Integer(1));
+        _redis.Run("EXPIRE", "k", "60", "GT").Should().Be(Integer(1));
+        _redis.Run("TTL", "k").Should().Be(Integer(60));
+        _redis.Run("EXPIRE", "k", "1", "NX", "XX").Should().Be(Error("ERR NX and XX, GT or LT options at the same time are not compatible"));
+        _redis.Run("EXPIRE", "k", "1", "GT", "LT").Should().Be(Error("ERR GT and LT options at the same time are not compatible"));
+        _redis.Run("EXPIRE", "k", "1", "XY").Should().Be(Error("ERR Unsupported option XY"));
+        _redis.Run("EXPIRE", "k", "x").Should().Be(Error("ERR value is not an integer or out of range"));
+        _redis.Run("EXPIRE", "k", "9223372036854775807").Should().Be(Error("ERR invalid expire time in 'expire' command"));
+        _redis.Run("PEXPIRE", "k", "9223372036854775807").Should().Be(Error("ERR invalid expire time in 'pexpire' command"));
+    }
+
+    [Fact]
+    public void An_expired_key_is_gone_on_access_without_any_active_expiry()
+    {
+        _redis.Run("SET", "k", "v", "PX", "100");
+        _redis.Now += 101;
+
+        _redis.Run("EXISTS", "k").Should().Be(Integer(0));
+        _redis.Keyspace.Count.Should().Be(0, "the access deleted it");
+        _redis.Keyspace.UsedMemory.Should().Be(0);
+    }
+
+    [Fact]
+    public void Active_expiry_reclaims_expired_keys_without_access_in_bounded_steps()
+    {
+        const int Volatile = 2000;
+        for (int i = 0; i < Volatile; i++)
+        {
+            _redis.Run("SET", $"v{i}", "x", "PX", "50");
+        }
+        for (int i = 0; i < 100; i++)
+        {
+            _redis.Run("SET", $"p{i}", "x");
+        }
+        _redis.Keyspace.ActiveExpireCycle().Should().Be(0, "nothing has expired yet");
+
+        _redis.Now += 51;
+        int cycles = 0;
+        while (_redis.Keyspace.VolatileCount > 0)
+        {
+            int deleted = _redis.Keyspace.ActiveExpireCycle();
+            deleted.Should().BeInRange(0, Keyspace.ActiveExpireSamples * Keyspace.ActiveExpireMaxRounds, "each step's work is bounded");
+            cycles++;
+            cycles.Should().BeLessThan(1000, "active expiry must make progress");
+        }
+
+        cycles.Should().BeGreaterThan(1, "2000 keys are more than one step may delete");
+        _redis.Keyspace.Count.Should().Be(100, "keys without expiry stay");
+        _redis.Run("DBSIZE").Should().Be(Integer(100));
+    }
+
+    [Fact]
+    public void Keys_matches_glob_patterns_and_skips_expired_keys()
+    {
+        _redis.Run("MSET", "hello", "1", "hallo", "2", "hxllo", "3", "world", "4");
+        _redis.Run("SET", "hbllo", "5", "PX", "1");
+        _redis.Now += 2;
+
+        Keys("h?llo").Should().BeEquivalentTo("hello", "hallo", "hxllo");
+        Keys("h[ae]llo").Should().BeEquivalentTo("hello", "hallo");
+        Keys("h[^e]llo").Should().BeEquivalentTo("hallo", "hxllo");
+        Keys("*").Should().HaveCount(4);
+        Keys("w*").Should().Equal("world");
+    }
+
+    [Theory]
+    [InlineData("*", "anything", true)]
+    [InlineData("a*b", "ab", true)]
+    [InlineData("a*b", "axxb", true)]
+    [InlineData("a*b", "axxc", false)]
+    [InlineData("[a-c]x", "bx", true)]
+    [InlineData("[c-a]x", "bx", true)]
+    [InlineData("[a-c]x", "dx", false)]
+    [InlineData("a\\*", "a*", true)]
+    [InlineData("a\\*", "ab", false)]
+    [InlineData("[abc", "a", true)]
+    [InlineData("??", "a", false)]
+    public void Glob_patterns_match_like_stringmatchlen(string pattern, string text, bool match) =>
+        GlobPattern.IsMatch(System.Text.Encoding.ASCII.GetBytes(pattern), System.Text.Encoding.ASCII.GetBytes(text)).Should().Be(match);
+
+    [Fact]
+    public void Glob_matching_does_not_backtrack_exponentially()
+    {
+        string pattern = string.Concat(Enumerable.Repeat("a*", 30)) + "b";
+        string text = new('a', 60);
+        GlobPattern.IsMatch(System.Text.Encoding.ASCII.GetBytes(pattern), System.Text.Encoding.ASCII.GetBytes(text)).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Flushdb_flushall_and_select()
+    {
+        _redis.Run("MSET", "a", "1", "b", "2");
+        _redis.Run("FLUSHDB").Should().Be(Ok);
+        _redis.Run("DBSIZE").Should().Be(Integer(0));
+        _redis.Run("SET", "a", "1");
+        _redis.Run("FLUSHALL", "ASYNC").Should().Be(Ok);
+        _redis.Run("FLUSHALL", "LATER").Should().Be(Error("ERR syntax error"));
+        _redis.Run("DBSIZE").Should().Be(Integer(0));
+        _redis.Run("SELECT", "0").Should().Be(Ok);
+        _redis.Run("SELECT", "1").Should().Be(Error("ERR DB index is out of range"));
+        _redis.Run("SELECT", "x").Should().Be(Error("ERR value is not an integer or out of range"));
+    }
+
+    [Fact]
+    public void Maxmemory_refuses_writes_that_grow_memory_while_over_the_limit()
+    {
+        var redis = new CommandHarness(maxMemory: 1000);
+        string value = new('x', 400);
+        redis.Run("SET", "a", value).Should().Be(Ok);
+        redis.Run("SET", "b", value).Should().Be(Ok);
+        redis.Run("SET", "c", value).Should().Be(Ok, "Redis checks before the command: this one passes the limit");
+
+        const string Oom = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+        redis.Run("SET", "d", "1").Should().Be(Oom);
+        redis.Run("APPEND", "a", "1").Should().Be(Oom);
+        redis.Run("INCR", "n").Should().Be(Oom);
+        redis.Run("MSET", "e", "1").Should().Be(Oom);
+        redis.Run("GET", "a").Should().Be(Bulk(value), "reads still work");
+        redis.Run("EXPIRE", "a", "100").Should().Be(Integer(1), "EXPIRE does not grow memory");
+
+        redis.Run("DEL", "a", "b").Should().Be(Integer(2), "deleting still works");
+        redis.Run("SET", "d", "1").Should().Be(Ok, "below the limit writes work again");
+    }
+
+    private List<string> Keys(string pattern)
+    {
+        string reply = _redis.Run("KEYS", pattern);
+        string[] lines = reply.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        return lines.Skip(1).Where((_, i) => i % 2 == 1).ToList();
+    }
+}

@@ -1,0 +1,148 @@
+using ReactorNet.Samples.Resp.Tests.Support;
+using static ReactorNet.Samples.Resp.Tests.Support.CommandHarness;
+
+namespace ReactorNet.Samples.Resp.Tests.Unit;
+
+/// <summary>String commands against the keyspace, replies compared byte for byte with Redis's.</summary>
+public sealed class StringCommandTests
+{
+    private readonly CommandHarness _redis = new();
+
+    [Fact]
+    public void Set_and_get()
+    {
+        _redis.Run("GET", "k").Should().Be(Null);
+        _redis.Run("SET", "k", "v").Should().Be(Ok);
+        _redis.Run("get", "k").Should().Be(Bulk("v"));
+        _redis.Run("SET", "k", "").Should().Be(Ok);
+        _redis.Run("GET", "k").Should().Be(Bulk(""));
+    }
+
+    [Fact]
+    public void Set_NX_and_XX_set_only_when_the_key_is_missing_or_present()
+    {
+        _redis.Run("SET", "k", "1", "XX").Should().Be(Null);
+        _redis.Run("SET", "k", "1", "NX").Should().Be(Ok);
+        _redis.Run("SET", "k", "2", "nx").Should().Be(Null);
+        _redis.Run("GET", "k").Should().Be(Bulk("1"));
+        _redis.Run("SET", "k", "3", "XX").Should().Be(Ok);
+        _redis.Run("GET", "k").Should().Be(Bulk("3"));
+    }
+
+    [Fact]
+    public void Set_GET_returns_the_old_value_whether_or_not_it_sets()
+    {
+        _redis.Run("SET", "k", "1", "GET").Should().Be(Null);
+        _redis.Run("SET", "k", "2", "GET").Should().Be(Bulk("1"));
+        _redis.Run("SET", "k", "3", "NX", "GET").Should().Be(Bulk("2"));
+        _redis.Run("GET", "k").Should().Be(Bulk("2"));
+    }
+
+    [Fact]
+    public void Set_EX_and_PX_expire_the_key_and_a_plain_SET_clears_the_expiry()
+    {
+        _redis.Run("SET", "k", "v", "EX", "10").Should().Be(Ok);
+        _redis.Run("PTTL", "k").Should().Be(Integer(10_000));
+        _redis.Run("SET", "p", "v", "PX", "1500").Should().Be(Ok);
+        _redis.Run("TTL", "p").Should().Be(Integer(2), "TTL rounds to the nearest second, as Redis does");
+
+        _redis.Now += 1500;
+        _redis.Run("GET", "p").Should().Be(Bulk("v"), "a key lives until its expiry time has passed");
+        _redis.Now += 1;
+        _redis.Run("GET", "p").Should().Be(Null);
+
+        _redis.Run("SET", "k", "w").Should().Be(Ok);
+        _redis.Run("TTL", "k").Should().Be(Integer(-1));
+        _redis.Run("SET", "k", "x", "EX", "5").Should().Be(Ok);
+        _redis.Run("SET", "k", "y", "KEEPTTL").Should().Be(Ok);
+        _redis.Run("PTTL", "k").Should().Be(Integer(5000));
+    }
+
+    [Theory]
+    [InlineData(new[] { "EX", "0" }, "ERR invalid expire time in 'set' command")]
+    [InlineData(new[] { "PX", "-5" }, "ERR invalid expire time in 'set' command")]
+    [InlineData(new[] { "EX", "9223372036854775807" }, "ERR invalid expire time in 'set' command")]
+    [InlineData(new[] { "EX", "ten" }, "ERR value is not an integer or out of range")]
+    [InlineData(new[] { "EX", "1.5" }, "ERR value is not an integer or out of range")]
+    [InlineData(new[] { "NX", "XX" }, "ERR syntax error")]
+    [InlineData(new[] { "EX", "1", "PX", "1" }, "ERR syntax error")]
+    [InlineData(new[] { "EX" }, "ERR syntax error")]
+    [InlineData(new[] { "BOGUS" }, "ERR syntax error")]
+    public void Bad_SET_options_get_the_Redis_error(string[] options, string error)
+    {
+        _redis.Run(["SET", "k", "v", .. options]).Should().Be(Error(error));
+        _redis.Run("EXISTS", "k").Should().Be(Integer(0));
+    }
+
+    [Fact]
+    public void Incr_decr_and_their_by_forms()
+    {
+        _redis.Run("INCR", "n").Should().Be(Integer(1));
+        _redis.Run("INCRBY", "n", "41").Should().Be(Integer(42));
+        _redis.Run("DECR", "n").Should().Be(Integer(41));
+        _redis.Run("DECRBY", "n", "-9").Should().Be(Integer(50));
+        _redis.Run("GET", "n").Should().Be(Bulk("50"));
+    }
+
+    [Fact]
+    public void Incr_keeps_the_expiry()
+    {
+        _redis.Run("SET", "n", "1", "PX", "5000");
+        _redis.Run("INCR", "n").Should().Be(Integer(2));
+        _redis.Run("PTTL", "n").Should().Be(Integer(5000));
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData(" 1")]
+    [InlineData("01")]
+    [InlineData("1.0")]
+    [InlineData("")]
+    [InlineData("99999999999999999999")]
+    public void Incr_of_a_value_that_is_not_an_integer_is_refused(string value)
+    {
+        _redis.Run("SET", "n", value);
+        _redis.Run("INCR", "n").Should().Be(Error("ERR value is not an integer or out of range"));
+        _redis.Run("GET", "n").Should().Be(Bulk(value));
+    }
+
+    [Fact]
+    public void Overflow_is_refused_and_leaves_the_value()
+    {
+        _redis.Run("SET", "n", "9223372036854775807");
+        _redis.Run("INCR", "n").Should().Be(Error("ERR increment or decrement would overflow"));
+        _redis.Run("SET", "m", "-9223372036854775808");
+        _redis.Run("DECR", "m").Should().Be(Error("ERR increment or decrement would overflow"));
+        _redis.Run("INCRBY", "m", "-1").Should().Be(Error("ERR increment or decrement would overflow"));
+        _redis.Run("DECRBY", "x", "-9223372036854775808").Should().Be(Error("ERR decrement would overflow"));
+        _redis.Run("INCRBY", "x", "9223372036854775808").Should().Be(Error("ERR value is not an integer or out of range"));
+        _redis.Run("GET", "n").Should().Be(Bulk("9223372036854775807"));
+    }
+
+    [Fact]
+    public void Append_strlen_getdel()
+    {
+        _redis.Run("APPEND", "s", "Hello").Should().Be(Integer(5));
+        _redis.Run("APPEND", "s", " World").Should().Be(Integer(11));
+        _redis.Run("STRLEN", "s").Should().Be(Integer(11));
+        _redis.Run("STRLEN", "missing").Should().Be(Integer(0));
+        _redis.Run("GETDEL", "s").Should().Be(Bulk("Hello World"));
+        _redis.Run("GETDEL", "s").Should().Be(Null);
+    }
+
+    [Fact]
+    public void Mset_and_mget()
+    {
+        _redis.Run("MSET", "a", "1", "b", "2").Should().Be(Ok);
+        _redis.Run("MGET", "a", "missing", "b").Should().Be("*3\r\n" + Bulk("1") + Null + Bulk("2"));
+        _redis.Run("MSET", "a", "1", "b").Should().Be(Error("ERR wrong number of arguments for 'mset' command"));
+    }
+
+    [Fact]
+    public void A_binary_value_comes_back_byte_for_byte()
+    {
+        string value = new(Enumerable.Range(0, 256).Select(i => (char)i).ToArray());
+        _redis.Run("SET", "bin", value).Should().Be(Ok);
+        _redis.Run("GET", "bin").Should().Be(Bulk(value));
+    }
+}
