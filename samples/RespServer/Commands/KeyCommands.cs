@@ -12,6 +12,7 @@ public static class KeyCommands
     public static IEnumerable<CommandSpec> All { get; } =
     [
         new("del", -2, CommandFlags.Write, 1, -1, 1, Del),
+        new("unlink", -2, CommandFlags.Write | CommandFlags.Fast, 1, -1, 1, Del), // memory is reclaimed by the GC anyway
         new("exists", -2, ReadFast, 1, -1, 1, Exists),
         new("expire", -3, CommandFlags.Write | CommandFlags.Fast, 1, 1, 1, (c, r) => Expire(c, r, 1000, "expire")),
         new("pexpire", -3, CommandFlags.Write | CommandFlags.Fast, 1, 1, 1, (c, r) => Expire(c, r, 1, "pexpire")),

@@ -15,6 +15,9 @@ public static class StringCommands
     [
         new("get", 2, ReadFast, 1, 1, 1, Get),
         new("set", -3, WriteOom, 1, 1, 1, Set),
+        new("setnx", 3, WriteOom | CommandFlags.Fast, 1, 1, 1, SetNx),
+        new("setex", 4, WriteOom, 1, 1, 1, (c, r) => SetEx(c, r, 1000, "setex")),
+        new("psetex", 4, WriteOom, 1, 1, 1, (c, r) => SetEx(c, r, 1, "psetex")),
         new("getdel", 2, CommandFlags.Write | CommandFlags.Fast, 1, 1, 1, GetDel),
         new("incr", 2, WriteOom | CommandFlags.Fast, 1, 1, 1, (c, r) => IncrementBy(c, r[1], 1)),
         new("decr", 2, WriteOom | CommandFlags.Fast, 1, 1, 1, (c, r) => IncrementBy(c, r[1], -1)),
@@ -125,6 +128,35 @@ public static class StringCommands
         {
             context.Writer.Ok();
         }
+    }
+
+    /// <summary>SETNX key value: :1 when set, :0 when the key exists.</summary>
+    private static void SetNx(CommandContext context, RespRequest request)
+    {
+        if (context.Keyspace.Find(request[1]) is not null)
+        {
+            context.Writer.Integer(0);
+            return;
+        }
+        context.Keyspace.Set(request[1], request[2].ToArray(), Keyspace.NoExpiry);
+        context.Writer.Integer(1);
+    }
+
+    /// <summary>SETEX key seconds value, PSETEX key milliseconds value.</summary>
+    private static void SetEx(CommandContext context, RespRequest request, long unitMilliseconds, string name)
+    {
+        if (!RespInteger.TryParse(request[2], out long amount))
+        {
+            context.Writer.Error(Errors.NotInteger);
+            return;
+        }
+        if (amount <= 0 || !TryExpiryFromNow(context.Keyspace.Now, amount, unitMilliseconds, out long expiresAt))
+        {
+            context.Writer.Error(Errors.InvalidExpireTime(name));
+            return;
+        }
+        context.Keyspace.Set(request[1], request[3].ToArray(), expiresAt);
+        context.Writer.Ok();
     }
 
     private static void GetDel(CommandContext context, RespRequest request)

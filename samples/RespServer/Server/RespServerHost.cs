@@ -35,7 +35,12 @@ public sealed class RespServerHost : IDisposable
             var handler = new RespConnectionHandler(State, CommandTable.Default, limits, logger);
             _server = new TcpServer(_loops, endPoint, () => handler, new TcpServerOptions
             {
-                Connection = new TcpConnectionOptions { MaxPendingOutputBytes = limits.MaxPendingReplyBytes },
+                // The handler enforces the reply limit itself (and logs it); the transport's own cap
+                // must not be below it, nor below its high-water mark.
+                Connection = new TcpConnectionOptions
+                {
+                    MaxPendingOutputBytes = Math.Max(limits.MaxPendingReplyBytes, TcpConnectionOptions.Default.HighWaterMark),
+                },
             });
             State.Port = ((IPEndPoint)_server.LocalEndPoint).Port;
             _expiry = _loops.Reactors[0].Schedule(ActiveExpirePeriod, static state =>

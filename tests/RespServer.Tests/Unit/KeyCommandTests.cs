@@ -16,6 +16,8 @@ public sealed class KeyCommandTests
         _redis.Run("EXISTS", "a", "a", "b", "c").Should().Be(Integer(3), "Redis counts a key named twice twice");
         _redis.Run("DEL", "a", "c").Should().Be(Integer(1));
         _redis.Run("DBSIZE").Should().Be(Integer(1));
+        _redis.Run("UNLINK", "b", "c").Should().Be(Integer(1));
+        _redis.Run("DBSIZE").Should().Be(Integer(0));
     }
 
     [Fact]

@@ -120,6 +120,20 @@ public sealed class StringCommandTests
     }
 
     [Fact]
+    public void Setnx_setex_psetex()
+    {
+        _redis.Run("SETNX", "k", "1").Should().Be(Integer(1));
+        _redis.Run("SETNX", "k", "2").Should().Be(Integer(0));
+        _redis.Run("GET", "k").Should().Be(Bulk("1"));
+        _redis.Run("SETEX", "k", "10", "v").Should().Be(Ok);
+        _redis.Run("PTTL", "k").Should().Be(Integer(10_000));
+        _redis.Run("PSETEX", "k", "500", "w").Should().Be(Ok);
+        _redis.Run("PTTL", "k").Should().Be(Integer(500));
+        _redis.Run("SETEX", "k", "0", "v").Should().Be(Error("ERR invalid expire time in 'setex' command"));
+        _redis.Run("PSETEX", "k", "x", "v").Should().Be(Error("ERR value is not an integer or out of range"));
+    }
+
+    [Fact]
     public void Append_strlen_getdel()
     {
         _redis.Run("APPEND", "s", "Hello").Should().Be(Integer(5));
