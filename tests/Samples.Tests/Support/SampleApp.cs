@@ -15,12 +15,15 @@ internal sealed record SampleApp(string AssemblyName)
 
     public static readonly SampleApp HttpServer = new("HttpServer");
 
+    public static readonly SampleApp HostedEchoServer = new("HostedEchoServer");
+
     public static SampleApp Get(string assemblyName) => assemblyName switch
     {
         nameof(ClassicEchoServer) => ClassicEchoServer,
         nameof(EchoClient) => EchoClient,
         nameof(EchoServer) => EchoServer,
         nameof(HttpServer) => HttpServer,
+        nameof(HostedEchoServer) => HostedEchoServer,
         _ => throw new ArgumentException($"Unknown sample '{assemblyName}'.", nameof(assemblyName)),
     };
 

@@ -1,0 +1,45 @@
+using ReactorNet.Tcp;
+
+namespace ReactorNet.Hosting;
+
+/// <summary>
+/// Per-connection settings of a hosted server, bound from <c>ReactorNet:Servers:NAME:Connection</c>.
+/// A setting left unset (<see langword="null"/>) keeps the library's default from
+/// <see cref="TcpConnectionOptions"/>; validation is the library's, when the server starts.
+/// </summary>
+public sealed class HostedTcpConnectionOptions
+{
+    /// <summary>See <see cref="TcpConnectionOptions.HighWaterMark"/>.</summary>
+    public int? HighWaterMark { get; set; }
+
+    /// <summary>See <see cref="TcpConnectionOptions.LowWaterMark"/>.</summary>
+    public int? LowWaterMark { get; set; }
+
+    /// <summary>See <see cref="TcpConnectionOptions.MaxPendingOutputBytes"/>.</summary>
+    public int? MaxPendingOutputBytes { get; set; }
+
+    /// <summary>See <see cref="TcpConnectionOptions.IdleTimeout"/> (configuration: <c>hh:mm:ss</c>).</summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>See <see cref="TcpConnectionOptions.CloseTimeout"/> (configuration: <c>hh:mm:ss</c>).</summary>
+    public TimeSpan? CloseTimeout { get; set; }
+
+    /// <summary>See <see cref="TcpConnectionOptions.NoDelay"/>.</summary>
+    public bool? NoDelay { get; set; }
+
+    /// <summary>The library options these settings describe.</summary>
+    /// <returns>A new <see cref="TcpConnectionOptions"/> (never the shared <see cref="TcpConnectionOptions.Default"/>).</returns>
+    public TcpConnectionOptions ToTcpConnectionOptions()
+    {
+        TcpConnectionOptions defaults = TcpConnectionOptions.Default;
+        return new TcpConnectionOptions
+        {
+            HighWaterMark = HighWaterMark ?? defaults.HighWaterMark,
+            LowWaterMark = LowWaterMark ?? defaults.LowWaterMark,
+            MaxPendingOutputBytes = MaxPendingOutputBytes ?? defaults.MaxPendingOutputBytes,
+            IdleTimeout = IdleTimeout ?? defaults.IdleTimeout,
+            CloseTimeout = CloseTimeout ?? defaults.CloseTimeout,
+            NoDelay = NoDelay ?? defaults.NoDelay,
+        };
+    }
+}
