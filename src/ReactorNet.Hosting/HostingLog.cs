@@ -11,8 +11,8 @@ internal static partial class HostingLog
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "ReactorNet server {Name} failed to start")]
     public static partial void ServerFailed(ILogger logger, string name, Exception error);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "ReactorNet server {Name} stopped ({Outcome})")]
-    public static partial void ServerStopped(ILogger logger, string name, string outcome);
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "ReactorNet server {Name} stopped: {Closed} connections closed, {Aborted} aborted at the shutdown timeout")]
+    public static partial void ServerStopped(ILogger logger, string name, int closed, int aborted);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "ReactorNet started {Loops} loops")]
     public static partial void LoopsStarted(ILogger logger, int loops);

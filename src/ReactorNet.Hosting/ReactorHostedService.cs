@@ -79,14 +79,10 @@ internal sealed class ReactorHostedService(
     private async Task ShutdownAsync(string name, TcpServer server, CancellationToken cancellationToken)
     {
         // Graceful first: stop accepting, ask every connection to close (output flushed, FIN). The
-        // host's token fires when its shutdown timeout passes; then Dispose aborts what is left
-        // (CloseReason.Shutdown), which also completes the graceful wait.
-        bool clean;
-        using (cancellationToken.Register(static s => ((TcpServer)s!).Dispose(), server))
-        {
-            clean = await server.ShutdownAsync(Timeout.InfiniteTimeSpan).ConfigureAwait(false);
-        }
-        HostingLog.ServerStopped(_logger, name, clean ? "every connection closed" : "connections still open at the shutdown timeout were aborted");
+        // host's token fires when its shutdown timeout passes: then what is left is aborted
+        // (CloseReason.Shutdown). Either way every OnClosed has run when this returns.
+        ShutdownResult result = await server.ShutdownAsync(cancellationToken).ConfigureAwait(false);
+        HostingLog.ServerStopped(_logger, name, result.Closed, result.Aborted);
     }
 
     private async Task StopLoopsAsync(CancellationToken cancellationToken)
