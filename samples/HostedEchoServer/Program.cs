@@ -10,10 +10,14 @@ using ReactorNet.Samples.HostedEcho;
 // The echo server on the .NET Generic Host: settings from appsettings.json (next to the program),
 // environment variables (ReactorNet__Servers__Echo__Port=0) and the command line
 // (--ReactorNet:Servers:Echo:Port=0, or the short forms below); Ctrl+C or SIGTERM stop it gracefully.
+var hostSettings = new ConfigurationManager();
+// A server reads its settings once: no file watcher (an inotify instance) for appsettings.json.
+hostSettings.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
 HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 {
     Args = args,
     ContentRootPath = AppContext.BaseDirectory,
+    Configuration = hostSettings,
 });
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {

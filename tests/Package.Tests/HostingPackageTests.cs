@@ -29,7 +29,9 @@ public sealed class HostingPackageTests : IDisposable
         {
             nuspec = XDocument.Load(stream);
         }
-        XElement[] dependencies = nuspec.Descendants(nuspec.Root!.Name.Namespace + "dependency").ToArray();
+        XNamespace ns = nuspec.Root!.Name.Namespace;
+        nuspec.Descendants(ns + "repository").Should().BeEmpty("no real repository URL exists yet");
+        XElement[] dependencies = nuspec.Descendants(ns + "dependency").ToArray();
         dependencies.Should().Contain(d => (string?)d.Attribute("id") == "ReactorNet" && (string?)d.Attribute("version") == version);
         dependencies.Should().Contain(d => (string?)d.Attribute("id") == "Microsoft.Extensions.Hosting.Abstractions");
     }

@@ -23,11 +23,20 @@ public sealed class HostedEchoServerTests
 
         process.SendSignal(Posix.SIGTERM);
 
-        (await client.ReceiveToEndAsync()).Should().BeEmpty("the server closed the connection on its way out");
+        byte[] rest;
+        try
+        {
+            rest = await client.ReceiveToEndAsync();
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+        {
+            throw new InvalidOperationException($"The connection did not end after SIGTERM: {ex.Message}{process.Describe()}", ex);
+        }
+        rest.Should().BeEmpty("the server closed the connection on its way out");
         client.Shutdown(SocketShutdown.Send); // answer the server's FIN: the close completes gracefully
         process.WaitForExit().Should().Be(0, process.Describe());
         process.StandardOutputLines.Should().ContainSingle().Which.Should().Be($"listening on {endPoint}", "logs go to stderr");
-        process.StandardError.Should().Contain("closed: Graceful").And.Contain("ReactorNet server Echo stopped: 1 connections closed, 0 aborted");
+        process.StandardError.Should().Contain("closed: Graceful", process.Describe()).And.Contain("ReactorNet server Echo stopped: 1 connections closed, 0 aborted");
     }
 
     [Fact]
