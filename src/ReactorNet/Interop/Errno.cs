@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace ReactorNet.Interop;
@@ -30,14 +31,55 @@ internal static class Errno
     public const int EHOSTUNREACH = 113;
     public const int EINPROGRESS = 115;
 
-    /// <summary>The errno of the last P/Invoke on this thread.</summary>
+    /// <summary>
+    /// The errno of the last P/Invoke on this thread. Read it first thing after the call: any
+    /// other P/Invoke in between (the runtime makes some lazily, when formatting an address for
+    /// the first time for instance) overwrites it.
+    /// </summary>
     public static int Last => Marshal.GetLastPInvokeError();
 
-    /// <summary>A <see cref="SystemCallException"/> for the last P/Invoke's errno.</summary>
-    public static SystemCallException Exception(string call) => new(call, Last);
+    /// <summary>Throws for the last errno when <paramref name="result"/> is negative; <paramref name="call"/> must be a constant.</summary>
+    public static int ThrowIfError(int result, string call) => result < 0 ? throw new SystemCallException(call, Last) : result;
 
-    /// <summary>Throws for the last errno when <paramref name="result"/> is negative.</summary>
-    public static int ThrowIfError(int result, string call) => result < 0 ? throw Exception(call) : result;
+    /// <summary>The <see cref="SocketError"/> that .NET reports for <paramref name="errno"/>, or <see cref="SocketError.SocketError"/>.</summary>
+    public static SocketError ToSocketError(int errno) => errno switch
+    {
+        EPERM or EACCES => SocketError.AccessDenied,
+        EINTR => SocketError.Interrupted,
+        EAGAIN => SocketError.WouldBlock,
+        14 => SocketError.Fault,
+        EINVAL => SocketError.InvalidArgument,
+        ENFILE or EMFILE => SocketError.TooManyOpenSockets,
+        EPIPE => SocketError.Shutdown,
+        ENOTSOCK => SocketError.NotSocket,
+        89 => SocketError.DestinationAddressRequired,
+        90 => SocketError.MessageSize,
+        91 => SocketError.ProtocolType,
+        92 => SocketError.ProtocolOption,
+        93 => SocketError.ProtocolNotSupported,
+        94 => SocketError.SocketNotSupported,
+        95 => SocketError.OperationNotSupported,
+        96 => SocketError.ProtocolFamilyNotSupported,
+        97 => SocketError.AddressFamilyNotSupported,
+        EADDRINUSE => SocketError.AddressAlreadyInUse,
+        EADDRNOTAVAIL => SocketError.AddressNotAvailable,
+        100 => SocketError.NetworkDown,
+        ENETUNREACH => SocketError.NetworkUnreachable,
+        102 => SocketError.NetworkReset,
+        ECONNABORTED => SocketError.ConnectionAborted,
+        ECONNRESET => SocketError.ConnectionReset,
+        ENOBUFS or ENOMEM => SocketError.NoBufferSpaceAvailable,
+        106 => SocketError.IsConnected,
+        ENOTCONN => SocketError.NotConnected,
+        ETIMEDOUT => SocketError.TimedOut,
+        ECONNREFUSED => SocketError.ConnectionRefused,
+        112 => SocketError.HostDown,
+        EHOSTUNREACH => SocketError.HostUnreachable,
+        114 => SocketError.AlreadyInProgress,
+        EINPROGRESS => SocketError.InProgress,
+        125 => SocketError.OperationAborted,
+        _ => SocketError.SocketError,
+    };
 
     /// <summary>The symbolic name of an errno value, such as <c>EBADF</c>.</summary>
     public static string Name(int errno) => errno switch

@@ -11,14 +11,22 @@ internal static unsafe class Sockets
 
     public static void SetInt(int fd, int level, int option, int value, string name)
     {
-        Errno.ThrowIfError(Libc.setsockopt(fd, level, option, &value, sizeof(int)), "setsockopt(" + name + ")");
+        if (Libc.setsockopt(fd, level, option, &value, sizeof(int)) < 0)
+        {
+            int errno = Errno.Last; // before the message is built
+            throw new SystemCallException("setsockopt(" + name + ")", errno);
+        }
     }
 
     public static int GetInt(int fd, int level, int option, string name)
     {
         int value = 0;
         uint length = sizeof(int);
-        Errno.ThrowIfError(Libc.getsockopt(fd, level, option, &value, &length), "getsockopt(" + name + ")");
+        if (Libc.getsockopt(fd, level, option, &value, &length) < 0)
+        {
+            int errno = Errno.Last; // before the message is built
+            throw new SystemCallException("getsockopt(" + name + ")", errno);
+        }
         return value;
     }
 
@@ -50,7 +58,10 @@ internal static unsafe class Sockets
         uint length = SockAddr.Write(endPoint, addr);
         if (Libc.bind(fd, addr, length) < 0)
         {
-            throw new SystemCallException($"bind({endPoint})", Errno.Last);
+            // errno first: formatting the address may itself P/Invoke (the first time in a process
+            // it does) and overwrite it, which made the first bind failure say "errno 203".
+            int errno = Errno.Last;
+            throw new SystemCallException($"bind({endPoint})", errno);
         }
     }
 

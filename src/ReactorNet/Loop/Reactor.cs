@@ -68,18 +68,22 @@ public sealed unsafe partial class Reactor : IDisposable
         _logCallbackFault = ex => Log.CallbackFailed(_logger, ex);
         Metrics = ReactorMetrics.Create(options.MeterFactory);
 
+        // Each descriptor is closed on failure only once it exists: a field still holding its
+        // default 0 would make the cleanup close the process's stdin (M7).
         _epollFd = Errno.ThrowIfError(Libc.epoll_create1(Libc.EPOLL_CLOEXEC), "epoll_create1");
+        int wakeFd = -1;
         try
         {
-            _wakeFd = FileDescriptor.CreateEventFd();
-            AddToEpoll(_wakeFd, Interest.Readable, WakerToken);
+            wakeFd = FileDescriptor.CreateEventFd();
+            AddToEpoll(wakeFd, Interest.Readable, WakerToken);
         }
         catch
         {
-            FileDescriptor.Close(_wakeFd);
+            FileDescriptor.Close(wakeFd);
             FileDescriptor.Close(_epollFd);
             throw;
         }
+        _wakeFd = wakeFd;
         _events = (byte*)NativeMemory.Alloc((nuint)(_maxEvents * EpollEvent.Size));
     }
 

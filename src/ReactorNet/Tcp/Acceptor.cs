@@ -141,7 +141,8 @@ internal sealed unsafe class Acceptor : IEventHandler, IReactorShutdownHandler
                 }
                 continue;
             }
-            switch (Errno.Last)
+            int errno = Errno.Last; // logging below may P/Invoke and overwrite it
+            switch (errno)
             {
                 case Errno.EAGAIN:
                     return;
@@ -153,11 +154,11 @@ internal sealed unsafe class Acceptor : IEventHandler, IReactorShutdownHandler
                 case Errno.ENFILE:
                 case Errno.ENOBUFS:
                 case Errno.ENOMEM:
-                    OutOfResources(Errno.Last);
+                    OutOfResources(errno);
                     return;
                 default:
-                    Log.AcceptFailed(Reactor.Logger, new SystemCallException("accept4", Errno.Last));
-                    OutOfResources(Errno.Last);
+                    Log.AcceptFailed(Reactor.Logger, new SystemCallException("accept4", errno));
+                    OutOfResources(errno);
                     return;
             }
         }
