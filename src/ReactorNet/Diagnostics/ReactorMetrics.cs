@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace ReactorNet;
 
@@ -24,6 +25,9 @@ internal sealed class ReactorMetrics
     private readonly Counter<long> _bytesSent;
     private readonly UpDownCounter<long> _pendingOutput;
 
+    /// <summary>The posted-work queues of the reactors using these instruments; weak, so an undisposed reactor is not kept alive.</summary>
+    private readonly ConditionalWeakTable<WorkQueue, object?> _workQueues = new();
+
     private ReactorMetrics(Meter meter)
     {
         _eventsDispatched = meter.CreateCounter<long>("reactor.events.dispatched", "{event}", "Readiness events delivered to handlers.");
@@ -35,6 +39,8 @@ internal sealed class ReactorMetrics
         _bytesReceived = meter.CreateCounter<long>("reactor.bytes.received", "By", "Bytes read from connections.");
         _bytesSent = meter.CreateCounter<long>("reactor.bytes.sent", "By", "Bytes written to connections.");
         _pendingOutput = meter.CreateUpDownCounter<long>("reactor.output.pending", "By", "Bytes queued for sending because sockets would not take them yet.");
+        // Observed only when a listener collects: Post pays nothing for it.
+        meter.CreateObservableUpDownCounter("reactor.work.pending", PostedWork, "{item}", "Work items posted to loops and not yet run.");
     }
 
     public static ReactorMetrics Create(IMeterFactory? factory) =>
@@ -43,6 +49,20 @@ internal sealed class ReactorMetrics
             : new ReactorMetrics(factory.Create(new MeterOptions(MeterName)));
 
     public bool LoopDurationEnabled => _loopDuration.Enabled;
+
+    public void Track(WorkQueue queue) => _workQueues.AddOrUpdate(queue, null);
+
+    public void Untrack(WorkQueue queue) => _workQueues.Remove(queue);
+
+    private long PostedWork()
+    {
+        long total = 0;
+        foreach (KeyValuePair<WorkQueue, object?> entry in _workQueues)
+        {
+            total += entry.Key.Count;
+        }
+        return total;
+    }
 
     public void EventsDispatched(int count) => _eventsDispatched.Add(count);
 

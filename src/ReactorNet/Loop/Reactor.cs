@@ -67,6 +67,7 @@ public sealed unsafe partial class Reactor : IDisposable
         _logger = options.LoggerFactory?.CreateLogger<Reactor>() ?? NullLogger<Reactor>.Instance;
         _logCallbackFault = ex => Log.CallbackFailed(_logger, ex);
         Metrics = ReactorMetrics.Create(options.MeterFactory);
+        Metrics.Track(_work);
 
         // Each descriptor is closed on failure only once it exists: a field still holding its
         // default 0 would make the cleanup close the process's stdin (M7).
@@ -398,6 +399,7 @@ public sealed unsafe partial class Reactor : IDisposable
         {
             FileDescriptor.Close(fd);
         }
+        Metrics.Untrack(_work);
         _timers.Clear();
         // A Wake that passed its _released check is still writing the eventfd: let it finish before
         // the number is closed (and possibly reused by another thread's open).

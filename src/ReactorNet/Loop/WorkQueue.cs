@@ -16,7 +16,25 @@ internal sealed class WorkQueue
     private volatile int _count;
     private bool _closed;
 
+    /// <summary>A drained batch larger than this gives its memory back (a burst must not pin its peak for ever).</summary>
+    internal const int ShrinkAbove = 1024;
+
     public bool HasWork => _count != 0;
+
+    /// <summary>Items posted and not yet taken by the loop (read without the lock: a metric).</summary>
+    public int Count => _count;
+
+    /// <summary>The slots both queues hold, used or not (for tests).</summary>
+    internal int Capacity
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pending.EnsureCapacity(0) + _running.EnsureCapacity(0);
+            }
+        }
+    }
 
     /// <summary>Queues <paramref name="item"/>; false once the queue is closed (the reactor is disposed).</summary>
     public bool TryEnqueue(Item item)
@@ -54,11 +72,13 @@ internal sealed class WorkQueue
             return;
         }
         Queue<Item> batch;
+        int size;
         lock (_lock)
         {
             batch = _pending;
             _pending = _running;
             _running = batch;
+            size = _count;
             _count = 0;
         }
         while (batch.TryDequeue(out Item item))
@@ -71,6 +91,13 @@ internal sealed class WorkQueue
             {
                 onError(ex);
             }
+        }
+        if (size > ShrinkAbove)
+        {
+            // Only the loop touches the batch queue (producers fill the other one): no lock needed.
+            // A queue only grows while it holds a batch bigger than half its capacity, so every
+            // queue that grew past 2 x ShrinkAbove is trimmed right after that batch.
+            batch.TrimExcess();
         }
     }
 }

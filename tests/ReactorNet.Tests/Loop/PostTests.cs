@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using ReactorNet.Tests.Support;
 
 namespace ReactorNet.Tests.Loop;
@@ -109,5 +110,88 @@ public sealed class PostTests
         loop.Reactor.Schedule(TimeSpan.FromMilliseconds(5), () => fired.SetResult());
         LoopHarness.Wait(fired.Task);
         loop.WaitRounds(5);
+    }
+
+    [Fact]
+    public void The_queue_gives_its_memory_back_after_a_burst()
+    {
+        var queue = new WorkQueue();
+        const int Burst = 100_000;
+        int ran = 0;
+        for (int i = 0; i < Burst; i++)
+        {
+            queue.TryEnqueue(new WorkQueue.Item(_ => ran++, null)).Should().BeTrue();
+        }
+        queue.Capacity.Should().BeGreaterThanOrEqualTo(Burst);
+        queue.RunAll(ex => throw ex);
+        ran.Should().Be(Burst);
+        queue.Capacity.Should().BeLessThanOrEqualTo(2 * WorkQueue.ShrinkAbove, "a drained burst must not pin its peak");
+
+        // Ordinary traffic keeps its (small) queues: nothing to allocate in steady state.
+        for (int round = 0; round < 4; round++)
+        {
+            queue.TryEnqueue(new WorkQueue.Item(_ => ran++, null));
+            queue.RunAll(ex => throw ex);
+        }
+        int steady = queue.Capacity;
+        for (int round = 0; round < 4; round++)
+        {
+            queue.TryEnqueue(new WorkQueue.Item(_ => ran++, null));
+            queue.RunAll(ex => throw ex);
+        }
+        queue.Capacity.Should().Be(steady);
+    }
+
+    [Fact]
+    public void The_number_of_posted_items_waiting_is_a_metric()
+    {
+        using var meters = new ScopedMeterFactory();
+        long? observed = null;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == "reactor.work.pending")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => observed = value);
+        listener.Start();
+        using var loop = new LoopHarness(new ReactorOptions { MeterFactory = meters });
+
+        using var gate = new ManualResetEventSlim();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Reactor.Post(() =>
+        {
+            held.SetResult();
+            gate.Wait(LoopHarness.Timeout);
+        });
+        LoopHarness.Wait(held.Task);
+        for (int i = 0; i < 250; i++)
+        {
+            loop.Reactor.Post(() => { });
+        }
+        listener.RecordObservableInstruments();
+        observed.Should().Be(250);
+        gate.Set();
+        loop.Invoke(() => 0);
+        listener.RecordObservableInstruments();
+        observed.Should().Be(0);
+    }
+
+    private sealed class ScopedMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options.Name, options.Version, options.Tags, scope: this);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 }
