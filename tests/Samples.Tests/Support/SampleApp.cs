@@ -13,6 +13,8 @@ internal sealed record SampleApp(string AssemblyName)
 
     public static readonly SampleApp EchoServer = new("EchoServer");
 
+    public static readonly SampleApp TcpProxy = new("TcpProxy");
+
     public static readonly SampleApp HttpServer = new("HttpServer");
 
     public static readonly SampleApp HostedEchoServer = new("HostedEchoServer");
@@ -22,6 +24,7 @@ internal sealed record SampleApp(string AssemblyName)
         nameof(ClassicEchoServer) => ClassicEchoServer,
         nameof(EchoClient) => EchoClient,
         nameof(EchoServer) => EchoServer,
+        nameof(TcpProxy) => TcpProxy,
         nameof(HttpServer) => HttpServer,
         nameof(HostedEchoServer) => HostedEchoServer,
         _ => throw new ArgumentException($"Unknown sample '{assemblyName}'.", nameof(assemblyName)),
