@@ -22,4 +22,4 @@ return ServerHost.Run(
     $"RESP server ({options.Loops} loop{(options.Loops == 1 ? "" : "s")})",
     logger,
     () => (server = new RespServerHost(options.EndPoint, options.Loops, options.MaxMemory, loggerFactory: loggerFactory)).LocalEndPoint,
-    () => server?.Shutdown(TimeSpan.FromSeconds(5)));
+    stopNow => server?.Shutdown(TimeSpan.FromSeconds(5), stopNow));

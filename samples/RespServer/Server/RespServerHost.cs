@@ -64,10 +64,12 @@ public sealed class RespServerHost : IDisposable
     public IPEndPoint LocalEndPoint => (IPEndPoint)_server.LocalEndPoint;
 
     /// <summary>Stops accepting, lets connections finish (flushing their replies) for up to <paramref name="grace"/>, then stops the loops.</summary>
-    public void Shutdown(TimeSpan grace)
+    public void Shutdown(TimeSpan grace, CancellationToken stopNow = default)
     {
         _expiry.Cancel();
-        _server.ShutdownAsync(grace).GetAwaiter().GetResult();
+        using var graceOver = CancellationTokenSource.CreateLinkedTokenSource(stopNow);
+        graceOver.CancelAfter(grace);
+        _server.ShutdownAsync(graceOver.Token).GetAwaiter().GetResult();
         _loops.Dispose();
     }
 
