@@ -11,7 +11,13 @@ public sealed unsafe partial class Reactor
     /// <param name="fd">An open file descriptor (ideally non-blocking and close-on-exec).</param>
     /// <param name="interest">What to listen for.</param>
     /// <param name="handler">Who to tell.</param>
-    /// <param name="ownsFd">Whether the reactor closes <paramref name="fd"/> on <see cref="Unregister"/>, on a handler fault and on <see cref="Dispose"/>.</param>
+    /// <param name="ownsFd">
+    /// Whether the reactor closes <paramref name="fd"/> on <see cref="Unregister"/>, on a handler fault
+    /// and on <see cref="Dispose"/>. An owned descriptor belongs to the reactor: do not close it
+    /// yourself. If you do anyway, the reactor notices on <see cref="Unregister"/> (the kernel no longer
+    /// knows the entry, or a newer registration took the number) and closes nothing: it never closes a
+    /// descriptor number that has been reused by someone else.
+    /// </param>
     /// <returns>The registration; keep it to modify or remove it.</returns>
     /// <exception cref="SystemCallException"><c>epoll_ctl</c> refused, e.g. EBADF for a descriptor that is not open, EPERM for a regular file.</exception>
     /// <exception cref="InvalidOperationException">Called from a thread other than the running loop's.</exception>
@@ -30,6 +36,10 @@ public sealed unsafe partial class Reactor
             _registrations.Remove(token);
             throw;
         }
+        // The kernel accepted the number, so an older live registration of the same number lost
+        // its descriptor: the application closed it and the number was reused for this one. The
+        // old registration must never DEL or close what now belongs to this one.
+        _registrations.ClaimDescriptor(token);
         return new Registration(this, token, fd);
     }
 
@@ -45,7 +55,10 @@ public sealed unsafe partial class Reactor
         ThrowIfNotLive(registration);
         byte* ev = stackalloc byte[16];
         EpollEvent.Set(ev, (uint)interest, registration.Token);
-        Errno.ThrowIfError(Libc.epoll_ctl(_epollFd, Libc.EPOLL_CTL_MOD, registration.Fd, ev), "epoll_ctl(MOD)");
+        // The table's number, not the handle's: after the application closed the descriptor and the
+        // number was reused, the table says -1 (EBADF) instead of naming the new owner's descriptor.
+        int fd = _registrations.Find(registration.Token).Fd;
+        Errno.ThrowIfError(Libc.epoll_ctl(_epollFd, Libc.EPOLL_CTL_MOD, fd, ev), "epoll_ctl(MOD)");
     }
 
     /// <summary>
@@ -81,10 +94,17 @@ public sealed unsafe partial class Reactor
         ref RegistrationTable.Slot slot = ref _registrations.Find(token);
         int fd = slot.Fd;
         bool close = closeOwnedFd && slot.OwnsFd;
-        // DEL before close: once closed, a dup'ed or forked copy of the descriptor would keep the
-        // entry alive in the interest list and we could never remove it. ENOENT/EBADF mean the
-        // caller closed it first; the kernel has then already dropped the entry.
-        Libc.epoll_ctl(_epollFd, Libc.EPOLL_CTL_DEL, fd, null);
+        if (fd >= 0) // -1: the number was taken over by a newer registration (see Register)
+        {
+            // DEL before close: once closed, a dup'ed or forked copy of the descriptor would keep the
+            // entry alive in the interest list and we could never remove it. ENOENT/EBADF mean the
+            // application closed the descriptor itself (the kernel then dropped the entry): the
+            // number is no longer ours, and may already be somebody else's, so it is not closed.
+            if (Libc.epoll_ctl(_epollFd, Libc.EPOLL_CTL_DEL, fd, null) < 0 && Errno.Last is Errno.ENOENT or Errno.EBADF)
+            {
+                close = false;
+            }
+        }
         _registrations.Remove(token);
         if (close)
         {

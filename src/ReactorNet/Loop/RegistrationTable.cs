@@ -22,6 +22,7 @@ internal sealed class RegistrationTable
     private Slot[] _slots = new Slot[64];
     private int _used;
     private int _freeHead = -1;
+    private int[] _slotByFd = CreateFdIndex(256);
 
     public int Count { get; private set; }
 
@@ -66,10 +67,40 @@ internal sealed class RegistrationTable
         return ref Unsafe.NullRef<Slot>();
     }
 
+    /// <summary>
+    /// Records that the registration <paramref name="token"/> holds its descriptor number. A live
+    /// registration that held the same number before has lost its descriptor (the kernel only hands
+    /// out a number that is free): it is detached from the number, so that removing it later neither
+    /// deletes the new owner's epoll entry nor closes the new owner's descriptor.
+    /// </summary>
+    public void ClaimDescriptor(ulong token)
+    {
+        int index = (int)(uint)token;
+        int fd = _slots[index].Fd;
+        if (fd >= _slotByFd.Length)
+        {
+            int length = Math.Max(_slotByFd.Length * 2, fd + 1);
+            int old = _slotByFd.Length;
+            Array.Resize(ref _slotByFd, length);
+            _slotByFd.AsSpan(old).Fill(-1);
+        }
+        int previous = _slotByFd[fd];
+        if (previous >= 0 && previous != index && _slots[previous].Handler is not null && _slots[previous].Fd == fd)
+        {
+            _slots[previous].Fd = -1;
+            _slots[previous].OwnsFd = false;
+        }
+        _slotByFd[fd] = index;
+    }
+
     public void Remove(ulong token)
     {
         int index = (int)(uint)token;
         ref Slot slot = ref _slots[index];
+        if (slot.Fd >= 0 && slot.Fd < _slotByFd.Length && _slotByFd[slot.Fd] == index)
+        {
+            _slotByFd[slot.Fd] = -1;
+        }
         slot.Handler = null;
         slot.Fd = -1;
         // Skip generation 0 on wrap-around so that token 0 never names a live registration.
@@ -77,6 +108,13 @@ internal sealed class RegistrationTable
         slot.NextFree = _freeHead;
         _freeHead = index;
         Count--;
+    }
+
+    private static int[] CreateFdIndex(int length)
+    {
+        var index = new int[length];
+        index.AsSpan().Fill(-1);
+        return index;
     }
 
     /// <summary>The tokens of the live registrations, copied: the caller may remove registrations while it walks them.</summary>

@@ -194,22 +194,16 @@ public sealed class TcpServer : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>); nothing was changed.</exception>
     public async Task<bool> ShutdownAsync(TimeSpan timeout)
     {
-        bool unlimited = IsNoTimeout(timeout);
-        using var deadline = unlimited ? null : new CancellationTokenSource(timeout);
+        Timeouts.Validate(timeout, nameof(timeout));
+        // Beyond what a CancellationTokenSource can time (about 49 days) counts as "too large to
+        // represent", which the timeout rule reads as no limit.
+        bool limited = Timeouts.IsEnabled(timeout) && timeout.TotalMilliseconds < MaxTimerMilliseconds;
+        using var deadline = limited ? new CancellationTokenSource(timeout) : null;
         ShutdownResult result = await ShutdownAsync(deadline?.Token ?? CancellationToken.None).ConfigureAwait(false);
-        return result.Aborted == 0;
+        return result.IsComplete;
     }
 
-    /// <summary>The timeout rule shared by every timeout in the library (zero, infinite and huge values mean none; other negatives throw).</summary>
-    private static bool IsNoTimeout(TimeSpan timeout)
-    {
-        if (timeout == TimeSpan.Zero || timeout == Timeout.InfiniteTimeSpan || timeout.TotalMilliseconds >= uint.MaxValue - 1)
-        {
-            return true;
-        }
-        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
-        return false;
-    }
+    private const double MaxTimerMilliseconds = uint.MaxValue - 1;
 
     /// <summary>Aborts one loop's connections for <see cref="Dispose"/>, counting them, and signals when done.</summary>
     private sealed record Sweep(TcpServer Server, int Index, CountdownEvent Done)

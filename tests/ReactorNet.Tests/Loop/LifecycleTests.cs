@@ -232,3 +232,73 @@ internal static class ReactorTestExtensions
 
     public static void Invoke(this Reactor reactor, Action action) => reactor.Invoke(() => { action(); return 0; });
 }
+
+/// <summary>
+/// An owned descriptor that the application closed behind the reactor's back (m7): removing its
+/// registration must never close or unregister the descriptor that now has the same number.
+/// </summary>
+[Collection(DescriptorCountingCollection.Name)]
+public sealed class ClosedBehindOurBackTests
+{
+    [Fact]
+    public void Unregister_after_the_application_closed_the_fd_leaves_a_reused_number_alone()
+    {
+        using var loop = new LoopHarness();
+        var (r1, w1) = NativeTestHelpers.Pipe();
+        Registration stale = loop.Invoke(() => loop.Reactor.Register(r1, Interest.Readable, new DelegateHandler((_, _) => { }), ownsFd: true));
+        NativeTestHelpers.Close(r1); // the application's bug: the reactor owns it
+        var (r2, w2) = ReopenSameNumber(r1);
+
+        loop.Invoke(() => stale.Unregister()).Should().BeTrue();
+
+        NativeTestHelpers.TryWriteByte(w2).Should().Be(1, "the pipe that reused the number is still open");
+        NativeTestHelpers.Close(r2);
+        NativeTestHelpers.Close(w2);
+        NativeTestHelpers.Close(w1);
+    }
+
+    [Fact]
+    public void Unregister_after_the_application_closed_the_fd_leaves_a_newer_registration_of_the_number_alive()
+    {
+        using var loop = new LoopHarness();
+        var (r1, w1) = NativeTestHelpers.Pipe();
+        Registration stale = loop.Invoke(() => loop.Reactor.Register(r1, Interest.Readable, new DelegateHandler((_, _) => { }), ownsFd: true));
+        NativeTestHelpers.Close(r1);
+        var (r2, w2) = ReopenSameNumber(r1);
+        var readable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Registration fresh = loop.Invoke(() => loop.Reactor.Register(r2, Interest.Readable, new DelegateHandler((_, _) => readable.TrySetResult()), ownsFd: true));
+
+        loop.Invoke(() => stale.Unregister()).Should().BeTrue();
+
+        loop.Invoke(() => fresh.IsActive).Should().BeTrue();
+        NativeTestHelpers.TryWriteByte(w2).Should().Be(1, "the new owner's read end is still open");
+        LoopHarness.Wait(readable.Task); // and still registered: its readiness is still delivered
+        loop.Invoke(() => fresh.Unregister()).Should().BeTrue();
+        NativeTestHelpers.Close(w2);
+        NativeTestHelpers.Close(w1);
+    }
+
+    /// <summary>Opens pipes until one gets <paramref name="number"/> again (the kernel hands out the lowest free number).</summary>
+    private static (int Read, int Write) ReopenSameNumber(int number)
+    {
+        var extra = new List<int>();
+        try
+        {
+            for (int i = 0; i < 16; i++)
+            {
+                var (r, w) = NativeTestHelpers.Pipe();
+                if (r == number)
+                {
+                    return (r, w);
+                }
+                extra.Add(r);
+                extra.Add(w);
+            }
+            throw new InvalidOperationException($"Descriptor number {number} was not reused.");
+        }
+        finally
+        {
+            extra.ForEach(NativeTestHelpers.Close);
+        }
+    }
+}

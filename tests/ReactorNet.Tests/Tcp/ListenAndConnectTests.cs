@@ -85,41 +85,29 @@ public sealed class ListenAndConnectTests
     }
 
     /// <summary>A listener whose accept queue is full drops further SYNs, so a connect hangs: the timeout must end it.</summary>
+    /// <summary>
+    /// A handshake that never completes (the listener's queue is full) times out, and another one is
+    /// cancelled while it is in flight (the kernel shows it in SYN_SENT); both sockets are closed.
+    /// </summary>
     [Fact]
-    public async Task Connect_times_out_and_can_be_cancelled()
+    public async Task Connect_times_out_and_can_be_cancelled_mid_handshake_and_closes_its_socket()
     {
         using var loop = new LoopHarness();
-        using var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(0);
-        var fillers = new List<Socket>();
-        try
-        {
-            // Fill the accept queue (never accepted) until a connect no longer completes.
-            Task<TcpConnection>? pending = null;
-            for (int i = 0; i < 16 && pending is null; i++)
-            {
-                var attempt = TcpConnection.ConnectAsync(loop.Reactor, listener.LocalEndPoint!, new CollectingHandler(), timeout: TimeSpan.FromMilliseconds(300));
-                try
-                {
-                    await attempt;
-                }
-                catch (TimeoutException)
-                {
-                    pending = attempt;
-                }
-            }
-            pending.Should().NotBeNull("the kernel stops completing handshakes once the queue is full");
+        using var listener = BlockedListener.Create();
+        int port = listener.EndPoint.Port;
 
-            using var cts = new CancellationTokenSource();
-            var cancelled = TcpConnection.ConnectAsync(loop.Reactor, listener.LocalEndPoint!, new CollectingHandler(), timeout: Timeout.InfiniteTimeSpan, cancellationToken: cts.Token);
-            cts.Cancel();
-            await cancelled.Awaiting(t => t).Should().ThrowAsync<OperationCanceledException>();
-        }
-        finally
-        {
-            fillers.ForEach(f => f.Dispose());
-        }
+        var timedOut = TcpConnection.ConnectAsync(loop.Reactor, listener.EndPoint, new CollectingHandler(), timeout: TimeSpan.FromMilliseconds(300));
+        await timedOut.Awaiting(t => t.WaitAsync(LoopHarness.Timeout)).Should().ThrowAsync<TimeoutException>();
+        KernelTcp.ConnectsInFlightTo(port).Should().Be(0, "the socket of the timed-out attempt was closed");
+
+        using var cts = new CancellationTokenSource();
+        var cancelled = TcpConnection.ConnectAsync(loop.Reactor, listener.EndPoint, new CollectingHandler(), timeout: Timeout.InfiniteTimeSpan, cancellationToken: cts.Token);
+        SpinWait.SpinUntil(() => KernelTcp.ConnectsInFlightTo(port) == 1, LoopHarness.Timeout).Should().BeTrue("the handshake is in flight");
+        cancelled.IsCompleted.Should().BeFalse();
+        cts.Cancel();
+        await cancelled.Awaiting(t => t.WaitAsync(LoopHarness.Timeout)).Should().ThrowAsync<OperationCanceledException>();
+        KernelTcp.ConnectsInFlightTo(port).Should().Be(0, "the socket of the cancelled attempt was closed");
+        loop.Invoke(() => loop.Reactor.RegistrationCount).Should().Be(0, "neither attempt left a registration");
     }
 
     [Fact]
@@ -129,7 +117,7 @@ public sealed class ListenAndConnectTests
         using Socket a = await harness.ConnectClientAsync();
         using Socket b = await harness.ConnectClientAsync();
         await EchoOnceAsync(harness.EndPoint, AddressFamily.InterNetwork).Awaiting(t => t).Should().ThrowAsync<SocketException>();
-        harness.Server.RejectedCount.Should().Be(1);
+        harness.Server.RejectedCount.Should().Be(1, "the server counts a refusal before it resets the connection");
         await a.SendAsync("a"u8.ToArray(), SocketFlags.None);
         (await a.ReceiveExactlyAsync(1)).Should().Equal("a"u8.ToArray());
     }
