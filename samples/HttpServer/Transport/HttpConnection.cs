@@ -1,3 +1,4 @@
+using ReactorNet.Samples.Common;
 using Microsoft.Extensions.Logging;
 using ReactorNet.Samples.Http.Protocol;
 using ReactorNet.Tcp;
@@ -35,7 +36,7 @@ internal sealed class HttpConnection
         {
             return; // after an error or a final response nothing is parsed: no smuggled second request
         }
-        OutputBatch output = _loop.Output;
+        BatchBuffer output = _loop.Output;
         long now = Environment.TickCount64;
         if (_input.IsEmpty)
         {
@@ -56,7 +57,7 @@ internal sealed class HttpConnection
 
     public void OnTimer(long now)
     {
-        OutputBatch output = _loop.Output;
+        BatchBuffer output = _loop.Output;
         if (_session.OnTimer(output, now))
         {
             Flush(output);
@@ -70,7 +71,7 @@ internal sealed class HttpConnection
         _input.Release();
     }
 
-    private void Flush(OutputBatch output)
+    private void Flush(BatchBuffer output)
     {
         if (output.WrittenCount > 0)
         {

@@ -1,3 +1,4 @@
+using ReactorNet.Samples.Common;
 using ReactorNet.Samples.Http.Protocol;
 
 namespace ReactorNet.Samples.Http.Transport;
@@ -17,7 +18,7 @@ internal sealed class HttpLoop(Reactor reactor, HttpServerOptions options)
 
     public HttpLoopContext Context { get; } = new(options);
 
-    public OutputBatch Output { get; } = new();
+    public BatchBuffer Output { get; } = new(retainedSize: 256 * 1024);
 
     public int ConnectionCount => _connections.Count;
 

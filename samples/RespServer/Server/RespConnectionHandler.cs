@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ReactorNet.Samples.Common;
 using ReactorNet.Samples.Resp.Commands;
 using ReactorNet.Tcp;
 
@@ -14,7 +15,7 @@ public sealed class RespConnectionHandler(ServerState server, CommandTable comma
 {
     /// <summary>One reply buffer per loop thread: a batch's replies are gathered, sent, and the buffer reused.</summary>
     [ThreadStatic]
-    private static ReplyBuffer? t_replies;
+    private static BatchBuffer? t_replies;
 
     public void OnConnected(TcpConnection connection)
     {
@@ -29,7 +30,7 @@ public sealed class RespConnectionHandler(ServerState server, CommandTable comma
         {
             return; // closing: what the client sends now is not answered
         }
-        ReplyBuffer replies = t_replies ??= new ReplyBuffer();
+        BatchBuffer replies = t_replies ??= new BatchBuffer(retainedSize: 1024 * 1024);
         try
         {
             long replyLimit = (long)limits.MaxPendingReplyBytes - connection.PendingOutputBytes;
@@ -82,7 +83,7 @@ public sealed class RespConnectionHandler(ServerState server, CommandTable comma
         }
         finally
         {
-            replies.Reset();
+            replies.Clear();
         }
     }
 

@@ -1,23 +1,31 @@
 using System.Buffers;
 
-namespace ReactorNet.Samples.Http.Transport;
+namespace ReactorNet.Samples.Common;
 
 /// <summary>
-/// The responses of one read batch, gathered so that they go out with one <c>Send</c> (pipelined
-/// responses written together). One per loop, reused for every connection on it; a buffer that
-/// grew for a large response is given back to the pool after the send.
+/// The replies of one read batch, gathered so that they leave with one <c>Send</c> (pipelined
+/// replies written together). One per loop thread, reused for every connection on it; an array
+/// that grew past <c>retainedSize</c> for an unusually large batch goes back to the pool at
+/// <see cref="Clear"/> instead of staying with the loop.
 /// </summary>
-internal sealed class OutputBatch : IBufferWriter<byte>
+public sealed class BatchBuffer : IBufferWriter<byte>
 {
     private const int InitialSize = 16 * 1024;
-    private const int RetainedSize = 256 * 1024;
 
+    private readonly int _retainedSize;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
     private int _written;
 
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
+    /// <param name="retainedSize">The largest array kept between batches.</param>
+    public BatchBuffer(int retainedSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(retainedSize, InitialSize);
+        _retainedSize = retainedSize;
+    }
 
     public int WrittenCount => _written;
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
     public void Advance(int count)
     {
@@ -42,7 +50,7 @@ internal sealed class OutputBatch : IBufferWriter<byte>
     public void Clear()
     {
         _written = 0;
-        if (_buffer.Length > RetainedSize)
+        if (_buffer.Length > _retainedSize)
         {
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
@@ -56,8 +64,10 @@ internal sealed class OutputBatch : IBufferWriter<byte>
         {
             return;
         }
-        byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_written + needed, 2 * _buffer.Length));
-        _buffer.AsSpan(0, _written).CopyTo(bigger);
+        // long arithmetic: doubling a buffer near 1 GiB must not overflow into a negative size.
+        long size = Math.Max((long)_buffer.Length * 2, (long)_written + needed);
+        byte[] bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(size, Array.MaxLength));
+        WrittenSpan.CopyTo(bigger);
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = bigger;
     }
