@@ -10,7 +10,7 @@ namespace ReactorNet.Samples.Echo;
 /// <see cref="LineState"/> in <see cref="TcpConnection.UserState"/>.
 /// </summary>
 /// <remarks>
-/// <para>Textbook mistakes this avoids: replies go through <see cref="TcpConnection.Send"/>, which
+/// <para>Textbook mistakes this avoids: replies go through <see cref="TcpConnection.TrySend"/>, which
 /// queues what the socket does not take (no lost output, EPOLLOUT armed only while needed); the
 /// data span is the loop's read buffer and is used before the callback returns; nothing touches
 /// a connection after <see cref="OnClosed"/>.</para>
@@ -38,19 +38,20 @@ public sealed class EchoHandler(EchoProtocol protocol, ILogger logger) : IConnec
         SampleLog.Connected(logger, connection.RemoteEndPoint);
     }
 
-    public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+    public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
     {
         if (connection.UserState is not LineState line)
         {
-            connection.Send(data); // RFC 862: every byte back, as it came
-            return;
+            connection.TrySend(data); // RFC 862: every byte back, as it came
+            return data.Length;
         }
         if (line.HasBacklog)
         {
             line.Keep(data); // only a hang-up reads past our pause: keep the order
-            return;
+            return data.Length;
         }
         Answer(connection, line, data, fromBacklog: false);
+        return data.Length;
     }
 
     public void OnWritabilityChanged(TcpConnection connection, bool writable)
@@ -61,7 +62,7 @@ public sealed class EchoHandler(EchoProtocol protocol, ILogger logger) : IConnec
         }
     }
 
-    public void OnPeerClosed(TcpConnection connection)
+    public void OnInputShutdown(TcpConnection connection)
     {
         if (connection.UserState is LineState { HasBacklog: true } line)
         {
@@ -127,7 +128,7 @@ public sealed class EchoHandler(EchoProtocol protocol, ILogger logger) : IConnec
     {
         if (connection.UserState is LineState line)
         {
-            line.Session.Complete(bytes => connection.Send(bytes));
+            line.Session.Complete(bytes => connection.TrySend(bytes));
         }
         connection.Close();
     }
@@ -144,7 +145,7 @@ public sealed class EchoHandler(EchoProtocol protocol, ILogger logger) : IConnec
                 Flush();
                 if (bytes.Length >= buffer.Length)
                 {
-                    connection.Send(bytes);
+                    connection.TrySend(bytes);
                     return;
                 }
             }
@@ -156,7 +157,7 @@ public sealed class EchoHandler(EchoProtocol protocol, ILogger logger) : IConnec
         {
             if (_count > 0)
             {
-                connection.Send(buffer.AsSpan(0, _count));
+                connection.TrySend(buffer.AsSpan(0, _count));
                 _count = 0;
             }
         }

@@ -12,7 +12,11 @@ public sealed partial class EchoHandler(ILogger<EchoHandler> logger) : IConnecti
     public void OnConnected(TcpConnection connection) => Connected(logger, connection.RemoteEndPoint);
 
     // The span is the loop's read buffer: Send copies what the socket does not take at once.
-    public void OnData(TcpConnection connection, ReadOnlySpan<byte> data) => connection.Send(data);
+    public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+    {
+        connection.TrySend(data);
+        return data.Length;
+    }
 
     public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed(logger, connection.RemoteEndPoint, reason);
 

@@ -18,7 +18,7 @@ public interface IReplySink
     void Write(ReadOnlySpan<byte> bytes);
 }
 
-/// <summary>A reply callback, e.g. <c>stream.Write</c> or <c>bytes =&gt; connection.Send(bytes)</c>.</summary>
+/// <summary>A reply callback, e.g. <c>stream.Write</c> or <c>bytes =&gt; connection.TrySend(bytes)</c>.</summary>
 public delegate void ReplyCallback(ReadOnlySpan<byte> bytes);
 
 /// <summary>Adapts an <see cref="IBufferWriter{T}"/>: copies each reply into it.</summary>

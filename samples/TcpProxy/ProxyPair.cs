@@ -82,21 +82,22 @@ internal sealed class ProxyPair
                 connection.Abort(); // the client left while we were connecting
                 return;
             }
-            if (client.IsPeerFinished)
+            if (client.IsInputShutdown)
             {
                 connection.ShutdownOutput(); // the client's FIN came before the upstream was there
             }
             client.ResumeReading();
         }
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
             TcpConnection? to = Other.Connection;
-            if (to is null || !to.Send(data))
+            if (to is null || !to.TrySend(data))
             {
                 connection.Abort(); // the other side is gone: these bytes can never arrive
             }
             // Backpressure: crossing the other side's high-water mark calls its OnWritabilityChanged(false).
+            return data.Length;
         }
 
         public void OnWritabilityChanged(TcpConnection connection, bool writable)
@@ -117,7 +118,7 @@ internal sealed class ProxyPair
             }
         }
 
-        public void OnPeerClosed(TcpConnection connection)
+        public void OnInputShutdown(TcpConnection connection)
         {
             // FIN in, FIN out: after everything this side sent before it. Both directions close on
             // their own FINs; the connection ends (Graceful) once both are exchanged.

@@ -81,7 +81,11 @@ public sealed class PackageConsumerTests : IDisposable
 
             sealed class Echo : IConnectionHandler
             {
-                public void OnData(TcpConnection connection, ReadOnlySpan<byte> data) => connection.Send(data);
+                public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+                {
+                    connection.TrySend(data);
+                    return data.Length;
+                }
             }
             """);
 

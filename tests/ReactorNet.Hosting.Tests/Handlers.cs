@@ -33,7 +33,11 @@ internal sealed class EchoHandler : IConnectionHandler
 
     public void OnConnected(TcpConnection connection) => _journal.Connected(connection);
 
-    public void OnData(TcpConnection connection, ReadOnlySpan<byte> data) => connection.Send(data);
+    public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+    {
+        connection.TrySend(data);
+        return data.Length;
+    }
 
     public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => _journal.Closed(reason);
 }

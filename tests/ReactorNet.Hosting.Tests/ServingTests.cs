@@ -97,11 +97,12 @@ public sealed class ServingTests
     {
         public static readonly UpperCase Instance = new();
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
             Span<byte> upper = stackalloc byte[data.Length];
             Ascii.ToUpper(data, upper, out int written);
-            connection.Send(upper[..written]);
+            connection.TrySend(upper[..written]);
+            return data.Length;
         }
     }
 }

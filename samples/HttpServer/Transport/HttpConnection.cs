@@ -75,7 +75,7 @@ internal sealed class HttpConnection
     {
         if (output.WrittenCount > 0)
         {
-            _connection.Send(output.WrittenSpan);
+            _connection.TrySend(output.WrittenSpan);
             output.Clear();
         }
         if (_session.IsClosed)

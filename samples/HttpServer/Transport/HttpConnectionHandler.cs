@@ -55,10 +55,11 @@ public sealed class HttpConnectionHandler : IConnectionHandler
     }
 
     /// <inheritdoc/>
-    public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+    public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
     {
         ArgumentNullException.ThrowIfNull(connection);
         (connection.UserState as HttpConnection)?.OnData(data);
+        return data.Length;
     }
 
     /// <inheritdoc/>

@@ -9,7 +9,7 @@ namespace ReactorNet.Samples.Resp.Server;
 /// The glue between the transport and <see cref="RespSession"/> — the one file to change when the
 /// transport learns to keep unconsumed input and to batch output itself. Until then it keeps each
 /// connection's unconsumed input (pooled, bounded, returned when empty) and sends all replies of
-/// one <see cref="OnData"/> with one <see cref="TcpConnection.Send"/>.
+/// one <see cref="OnData"/> with one <see cref="TcpConnection.TrySend"/>.
 /// </summary>
 public sealed class RespConnectionHandler(ServerState server, CommandTable commands, RespLimits limits, ILogger logger) : IConnectionHandler
 {
@@ -24,11 +24,11 @@ public sealed class RespConnectionHandler(ServerState server, CommandTable comma
         RespLog.Connected(logger, connection.RemoteEndPoint);
     }
 
-    public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+    public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
     {
         if (connection.UserState is not Connection state || state.Closing)
         {
-            return; // closing: what the client sends now is not answered
+            return data.Length; // closing: what the client sends now is not answered
         }
         BatchBuffer replies = t_replies ??= new BatchBuffer(retainedSize: 1024 * 1024);
         try
@@ -60,16 +60,16 @@ public sealed class RespConnectionHandler(ServerState server, CommandTable comma
             {
                 RespLog.OutputLimitExceeded(logger, connection.RemoteEndPoint, limits.MaxPendingReplyBytes, connection.PendingOutputBytes + (long)replies.WrittenCount);
                 Disconnect(connection, state, abort: true);
-                return;
+                return data.Length;
             }
-            if (replies.WrittenCount > 0 && !connection.Send(replies.WrittenSpan))
+            if (replies.WrittenCount > 0 && !connection.TrySend(replies.WrittenSpan))
             {
                 if (!connection.IsClosed)
                 {
                     RespLog.OutputLimitExceeded(logger, connection.RemoteEndPoint, limits.MaxPendingReplyBytes, connection.PendingOutputBytes + (long)replies.WrittenCount);
                     Disconnect(connection, state, abort: true);
                 }
-                return;
+                return data.Length;
             }
             if (inputOverLimit)
             {
@@ -85,6 +85,7 @@ public sealed class RespConnectionHandler(ServerState server, CommandTable comma
         {
             replies.Clear();
         }
+        return data.Length;
     }
 
     public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error)

@@ -25,7 +25,7 @@ public enum CloseReason
     IdleTimeout,
 
     /// <summary>
-    /// A <see cref="TcpConnection.Send"/> would have passed <see cref="TcpConnectionOptions.MaxPendingOutputBytes"/>
+    /// A <see cref="TcpConnection.TrySend"/> would have passed <see cref="TcpConnectionOptions.MaxPendingOutputBytes"/>
     /// (the application ignored backpressure): that send was refused and the connection reset.
     /// </summary>
     OutputLimitExceeded,

@@ -14,21 +14,18 @@ internal sealed class Connector : IEventHandler, IReactorShutdownHandler
     private readonly EndPoint _remote;
     private readonly IConnectionHandler _handler;
     private readonly TcpConnectionOptions _options;
-    private readonly TimeSpan _timeout;
     private readonly TaskCompletionSource<TcpConnection> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenRegistration _cancellation;
-    private ReactorTimer? _timer;
     private Registration _registration;
     private int _fd = -1;
     private bool _done;
 
-    public Connector(Reactor reactor, EndPoint remote, IConnectionHandler handler, TcpConnectionOptions options, TimeSpan timeout)
+    public Connector(Reactor reactor, EndPoint remote, IConnectionHandler handler, TcpConnectionOptions options)
     {
         _reactor = reactor;
         _remote = remote;
         _handler = handler;
         _options = options;
-        _timeout = timeout;
     }
 
     public Task<TcpConnection> Task => _result.Task;
@@ -84,10 +81,6 @@ internal sealed class Connector : IEventHandler, IReactorShutdownHandler
                 return;
             }
             _registration = _reactor.Register(_fd, Interest.Writable, this);
-            if (Timeouts.IsEnabled(_timeout))
-            {
-                _timer = _reactor.Schedule(_timeout, static c => c.Fail(new TimeoutException($"Connecting to {c._remote} timed out after {c._timeout.TotalMilliseconds:0} ms.")), this);
-            }
         }
         catch (Exception ex)
         {
@@ -158,7 +151,6 @@ internal sealed class Connector : IEventHandler, IReactorShutdownHandler
 
     private void Cleanup()
     {
-        _timer?.Cancel();
         // Unregister, not Dispose: Dispose would wait for a cancellation callback running on another
         // thread, and that callback may itself be waiting to hand its work to this loop.
         _cancellation.Unregister();

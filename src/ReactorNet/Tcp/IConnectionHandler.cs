@@ -19,13 +19,17 @@ public interface IConnectionHandler
     }
 
     /// <summary>
-    /// Bytes arrived. <paramref name="data"/> lives in the loop's shared read buffer and is valid
-    /// only during this call: copy what must be kept. Replying with
-    /// <see cref="TcpConnection.Send"/> from here costs no allocation.
+    /// Bytes arrived. <paramref name="data"/> is valid only during this call. Return how many of
+    /// them the handler consumed; the transport keeps the rest and presents it again, followed by
+    /// the next bytes read, on the next call (see the README's "Input" section).
     /// </summary>
     /// <param name="connection">The connection.</param>
-    /// <param name="data">The bytes read.</param>
-    void OnData(TcpConnection connection, ReadOnlySpan<byte> data);
+    /// <param name="data">The bytes read, after any the handler left unconsumed last time.</param>
+    /// <returns>
+    /// The number of bytes consumed, from 0 to <c>data.Length</c>. Any other value is a handler
+    /// fault: the connection closes with <see cref="CloseReason.HandlerFault"/>.
+    /// </returns>
+    int OnData(TcpConnection connection, ReadOnlySpan<byte> data);
 
     /// <summary>
     /// The peer sent FIN (half-close): it will send nothing more, but may still read. The default
@@ -36,7 +40,7 @@ public interface IConnectionHandler
     /// <see cref="CloseReason.Graceful"/> when output is flushed.
     /// </summary>
     /// <param name="connection">The connection.</param>
-    void OnPeerClosed(TcpConnection connection) => connection.Close();
+    void OnInputShutdown(TcpConnection connection) => connection.Close();
 
     /// <summary>
     /// Pending output reached the high-water mark (<paramref name="writable"/> false: stop

@@ -12,14 +12,13 @@ public sealed partial class TcpConnection
     /// <param name="remote">An <see cref="IPEndPoint"/> or a <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>.</param>
     /// <param name="handler">Receives the connection's callbacks; <see cref="IConnectionHandler.OnConnected"/> runs before the task completes.</param>
     /// <param name="options">Connection settings; default <see cref="TcpConnectionOptions.Default"/>.</param>
-    /// <param name="timeout">
-    /// How long the handshake may take; default 30 s. <see cref="TimeSpan.Zero"/>, <see cref="Timeout.InfiniteTimeSpan"/>
-    /// and <see cref="TimeSpan.MaxValue"/> mean no timeout.
+    /// <param name="cancellationToken">
+    /// Cancels the attempt; the one way to bound it (<see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>),
+    /// as in .NET's own connect APIs. Without it the kernel's SYN retries end an unanswered handshake
+    /// (about two minutes with Linux defaults). A cancelled attempt closes its socket.
     /// </param>
-    /// <param name="cancellationToken">Cancels the attempt.</param>
     /// <returns>The established connection.</returns>
     /// <exception cref="SystemCallException">Refused (ECONNREFUSED), unreachable (ENETUNREACH, EHOSTUNREACH) and so on.</exception>
-    /// <exception cref="TimeoutException">The handshake did not finish in time.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The reactor is (or gets) disposed before the connect finished; the socket is closed.</exception>
     /// <remarks>
@@ -27,13 +26,12 @@ public sealed partial class TcpConnection
     /// with other callers) and finishes once the loop runs. If <see cref="IConnectionHandler.OnConnected"/>
     /// throws, the connection is closed and the task fails with that exception.
     /// </remarks>
-    /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>, here or in <paramref name="options"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/> in <paramref name="options"/>.</exception>
     public static Task<TcpConnection> ConnectAsync(
         Reactor reactor,
         EndPoint remote,
         IConnectionHandler handler,
         TcpConnectionOptions? options = null,
-        TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reactor);
@@ -41,7 +39,6 @@ public sealed partial class TcpConnection
         ArgumentNullException.ThrowIfNull(handler);
         options ??= TcpConnectionOptions.Default;
         options.Validate();
-        TimeSpan connectTimeout = Timeouts.Validate(timeout ?? TimeSpan.FromSeconds(30), nameof(timeout));
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<TcpConnection>(cancellationToken);
@@ -50,7 +47,7 @@ public sealed partial class TcpConnection
         {
             return Task.FromException<TcpConnection>(new ObjectDisposedException(nameof(Reactor), "ConnectAsync on a disposed reactor."));
         }
-        var connector = new Connector(reactor, remote, handler, options, connectTimeout);
+        var connector = new Connector(reactor, remote, handler, options);
         connector.Begin(cancellationToken);
         return connector.Task;
     }

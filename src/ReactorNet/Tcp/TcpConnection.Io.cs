@@ -69,7 +69,11 @@ public sealed unsafe partial class TcpConnection
                 Reactor.Metrics.BytesReceived(n);
                 try
                 {
-                    _handler.OnData(this, new ReadOnlySpan<byte>(buffer, (int)n));
+                    int consumed = _handler.OnData(this, new ReadOnlySpan<byte>(buffer, (int)n));
+                    if ((uint)consumed > (uint)n)
+                    {
+                        throw new InvalidOperationException($"OnData returned {consumed}, outside 0..{n} (the bytes it was given).");
+                    }
                 }
                 catch (Exception ex)
                 {
@@ -110,7 +114,7 @@ public sealed unsafe partial class TcpConnection
         }
         if (!_closeRequested)
         {
-            Invoke(static (h, c) => h.OnPeerClosed(c));
+            Invoke(static (h, c) => h.OnInputShutdown(c));
         }
         if (_finSent && !_closed)
         {

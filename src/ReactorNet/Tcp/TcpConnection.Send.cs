@@ -27,7 +27,7 @@ public sealed unsafe partial class TcpConnection
     }
 
     /// <summary>
-    /// Bytes accepted by <see cref="Send"/> and not yet taken by the kernel, including bytes sent
+    /// Bytes accepted by <see cref="TrySend"/> and not yet taken by the kernel, including bytes sent
     /// from other threads that the loop has not handled yet. Safe from any thread.
     /// </summary>
     public int PendingOutputBytes => (int)(Volatile.Read(ref _sendState) & PendingMask);
@@ -53,7 +53,7 @@ public sealed unsafe partial class TcpConnection
     /// connection is closed, or <see cref="TcpConnectionOptions.MaxPendingOutputBytes"/> would be
     /// passed (the connection is then closed with <see cref="CloseReason.OutputLimitExceeded"/>).
     /// </returns>
-    public bool Send(ReadOnlySpan<byte> data) =>
+    public bool TrySend(ReadOnlySpan<byte> data) =>
         Reactor.IsInLoopThread ? SendInLoop(data) : SendFromOtherThread(data);
 
     private void RefuseSends() => Interlocked.Or(ref _sendState, SendsRefused);

@@ -12,12 +12,12 @@ namespace ReactorNet.Tcp;
 /// high/low water marks for backpressure and a hard cap.
 /// </summary>
 /// <remarks>
-/// <see cref="Send"/>, <see cref="ShutdownOutput"/>, <see cref="Close"/>, <see cref="Abort"/>,
+/// <see cref="TrySend"/>, <see cref="ShutdownOutput"/>, <see cref="Close"/>, <see cref="Dispose"/>, <see cref="Abort"/>,
 /// <see cref="IsWritable"/> and <see cref="PendingOutputBytes"/> are safe from any thread (calls
 /// from other threads are marshalled to the loop; a send from another thread copies its data and
 /// is counted at once). Everything else, and every handler callback, belongs to the loop thread.
 /// </remarks>
-public sealed partial class TcpConnection : IEventHandler
+public sealed partial class TcpConnection : IEventHandler, IDisposable
 {
     private static long s_nextId;
 
@@ -91,8 +91,8 @@ public sealed partial class TcpConnection : IEventHandler
     /// <summary>Whether the connection has closed (its <see cref="IConnectionHandler.OnClosed"/> ran or is running).</summary>
     public bool IsClosed => _closed;
 
-    /// <summary>Whether the peer has sent FIN (half-close).</summary>
-    public bool IsPeerFinished => _peerFinished;
+    /// <summary>Whether the peer has sent FIN (half-close): no more input will arrive.</summary>
+    public bool IsInputShutdown => _peerFinished;
 
     /// <summary>Total bytes received.</summary>
     public long BytesReceived { get; private set; }
@@ -112,6 +112,12 @@ public sealed partial class TcpConnection : IEventHandler
         RefuseSends();
         _ = Reactor.Execute(static c => c.CloseInLoop(), this);
     }
+
+    /// <summary>
+    /// The same as <see cref="Close"/> (graceful, idempotent, any thread), so that
+    /// <c>using var connection = await TcpConnection.ConnectAsync(...)</c> closes it at the end of the scope.
+    /// </summary>
+    public void Dispose() => Close();
 
     /// <summary>
     /// Half-close: sends FIN (<c>shutdown(SHUT_WR)</c>) once all pending output is written, and

@@ -32,8 +32,9 @@ internal static partial class SigPipeProbe
             Connected.Add(connection);
         }
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
+            return data.Length;
         }
 
         public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed[connection.Id].TrySetResult((reason, error));
@@ -65,7 +66,7 @@ internal static partial class SigPipeProbe
             bool accepted = loop.Invoke(() =>
             {
                 client.Close();
-                return connection.Send("after the peer left"u8);
+                return connection.TrySend("after the peer left"u8);
             });
             Report("direct", accepted, LoopHarness.Wait(handler.Closed[connection.Id].Task));
         }
@@ -79,7 +80,7 @@ internal static partial class SigPipeProbe
             client.Send([1]); // unread by the paused server: the hang-up event reads it and then flushes
             int pending = loop.Invoke(() =>
             {
-                connection.Send(new byte[1 << 20]);
+                connection.TrySend(new byte[1 << 20]);
                 return connection.PendingOutputBytes;
             });
             if (pending == 0)

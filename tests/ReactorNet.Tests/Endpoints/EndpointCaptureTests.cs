@@ -19,7 +19,11 @@ public sealed class EndpointCaptureTests
 
         public SemaphoreSlim ClosedSignal { get; } = new(0);
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data) => connection.Send(data);
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        {
+            connection.TrySend(data);
+            return data.Length;
+        }
 
         public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error)
         {

@@ -35,7 +35,7 @@ public sealed class UnixSocketTests
             // So does the library's own connect.
             var handler = new CollectingHandler();
             TcpConnection connection = await TcpConnection.ConnectAsync(harness.Loop.Reactor, endPoint, handler).WaitAsync(LoopHarness.Timeout);
-            connection.Send("pong"u8);
+            connection.TrySend("pong"u8);
             (await handler.WaitForBytesAsync(4)).Should().Equal("pong"u8.ToArray());
             connection.RemoteEndPoint!.ToString().Should().Be("@" + name);
             connection.Abort();

@@ -110,8 +110,9 @@ public sealed class SystemCallErrorTests
 
     private sealed class EchoHandlerStub : IConnectionHandler
     {
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
+            return data.Length;
         }
     }
 }

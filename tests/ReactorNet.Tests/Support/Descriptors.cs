@@ -103,7 +103,11 @@ internal sealed class RecordingHandler : IConnectionHandler
         OnConnectedHook?.Invoke(connection);
     }
 
-    public void OnData(TcpConnection connection, ReadOnlySpan<byte> data) => connection.Send(data);
+    public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+    {
+        connection.TrySend(data);
+        return data.Length;
+    }
 
     public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error)
     {

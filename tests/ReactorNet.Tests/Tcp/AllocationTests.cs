@@ -21,7 +21,7 @@ public sealed class AllocationTests
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
             _messages++;
             if (_messages == 1_000)
@@ -32,11 +32,12 @@ public sealed class AllocationTests
             {
                 AtEnd = GC.GetAllocatedBytesForCurrentThread();
             }
-            connection.Send(data);
+            connection.TrySend(data);
             if (_messages == 11_000)
             {
                 Done.TrySetResult();
             }
+            return data.Length;
         }
     }
 

@@ -31,8 +31,9 @@ public sealed class BackpressureTests
             Pump(connection);
         }
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
+            return data.Length;
         }
 
         public void OnWritabilityChanged(TcpConnection connection, bool writable)
@@ -55,7 +56,7 @@ public sealed class BackpressureTests
             while (connection.IsWritable && _sent < total)
             {
                 int n = (int)Math.Min(_chunk.Length, total - _sent);
-                if (!connection.Send(_chunk.AsSpan(0, n)))
+                if (!connection.TrySend(_chunk.AsSpan(0, n)))
                 {
                     return;
                 }
@@ -142,12 +143,12 @@ public sealed class BackpressureTests
 
         public long SentBeforeRefusal { get; private set; }
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
             var chunk = new byte[64 * 1024];
             for (int i = 0; i < 1024; i++) // 64 MiB, ignoring IsWritable
             {
-                if (!connection.Send(chunk))
+                if (!connection.TrySend(chunk))
                 {
                     RefusedAfterClose = connection.IsClosed;
                     break;
@@ -155,6 +156,7 @@ public sealed class BackpressureTests
                 SentBeforeRefusal += chunk.Length;
             }
             FloodDone.TrySetResult();
+            return data.Length;
         }
 
         public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed.TrySetResult(reason);

@@ -27,7 +27,7 @@ public sealed class CloseFlushTests
         {
             Connected = c =>
             {
-                c.Send(payload).Should().BeTrue();
+                c.TrySend(payload).Should().BeTrue();
                 c.Close();
             },
         };
@@ -64,7 +64,7 @@ public sealed class CloseFlushTests
         {
             Connected = c =>
             {
-                c.Send(new byte[16 << 20]).Should().BeTrue(); // more than the kernel buffers take
+                c.TrySend(new byte[16 << 20]).Should().BeTrue(); // more than the kernel buffers take
                 c.Close();
             },
         };
@@ -90,7 +90,7 @@ public sealed class CloseFlushTests
     [Fact]
     public async Task A_connection_whose_peer_stops_reading_is_reset_after_WriteStallTimeout_even_without_Close()
     {
-        var handler = new ScriptedHandler { Connected = c => c.Send(new byte[8 << 20]).Should().BeTrue() };
+        var handler = new ScriptedHandler { Connected = c => c.TrySend(new byte[8 << 20]).Should().BeTrue() };
         var (loop, server) = Serve(handler, new TcpConnectionOptions { MaxPendingOutputBytes = 16 << 20, WriteStallTimeout = TimeSpan.FromMilliseconds(300) });
         using (loop)
         using (server)
@@ -120,11 +120,11 @@ public sealed class CloseFlushTests
             },
             Connected = c =>
             {
-                c.Send(payload).Should().BeTrue();
+                c.TrySend(payload).Should().BeTrue();
                 c.PendingOutputBytes.Should().BeGreaterThan(0, "the test needs output still pending when ShutdownOutput is called");
                 c.ShutdownOutput();
                 c.ShutdownOutput(); // idempotent
-                sendAfterShutdown = c.Send("late"u8);
+                sendAfterShutdown = c.TrySend("late"u8);
             },
             PeerClosed = _ => { }, // do not close: the test checks that both FINs make a graceful close
         };
@@ -168,7 +168,7 @@ public sealed class CloseFlushTests
             {
                 if (data[0] == (byte)'g')
                 {
-                    c.Send(new byte[16 << 20]); // more than the kernel buffers take: far above the high-water mark
+                    c.TrySend(new byte[16 << 20]); // more than the kernel buffers take: far above the high-water mark
                 }
                 else
                 {

@@ -63,17 +63,18 @@ public sealed class CloseSemanticsTests
 
         public TaskCompletionSource<CloseReason> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
+            return data.Length;
         }
 
-        public void OnPeerClosed(TcpConnection connection)
+        public void OnInputShutdown(TcpConnection connection)
         {
-            SawPeerFin = connection.IsPeerFinished;
+            SawPeerFin = connection.IsInputShutdown;
             // Reply later, from a timer: the connection is half-open, we can still send.
             connection.Reactor.Schedule(TimeSpan.FromMilliseconds(20), () =>
             {
-                connection.Send("answer after your FIN"u8).Should().BeTrue();
+                connection.TrySend("answer after your FIN"u8).Should().BeTrue();
                 connection.Close();
             });
         }
@@ -100,10 +101,11 @@ public sealed class CloseSemanticsTests
     {
         public TaskCompletionSource<CloseReason> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
             connection.Abort();
-            connection.Send("too late"u8).Should().BeFalse("an aborted connection refuses output");
+            connection.TrySend("too late"u8).Should().BeFalse("an aborted connection refuses output");
+            return data.Length;
         }
 
         public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed.TrySetResult(reason);
@@ -132,13 +134,14 @@ public sealed class CloseSemanticsTests
     {
         public TaskCompletionSource<(CloseReason, string?)> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
             if (data[0] == (byte)'!')
             {
                 throw new InvalidOperationException("bang");
             }
-            connection.Send(data);
+            connection.TrySend(data);
+            return data.Length;
         }
 
         public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed.TrySetResult((reason, error?.Message));
@@ -166,12 +169,13 @@ public sealed class CloseSemanticsTests
 
         public void OnConnected(TcpConnection connection)
         {
-            connection.Send("bye"u8);
+            connection.TrySend("bye"u8);
             connection.Close();
         }
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
+            return data.Length;
         }
 
         public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed.TrySetResult(reason);

@@ -52,7 +52,7 @@ public sealed class CrossThreadSendTests
                 }
                 bool afterStop = stopped.IsSet;
                 afterStopAttempts += afterStop ? 1 : 0;
-                if (connection.Send(chunk))
+                if (connection.TrySend(chunk))
                 {
                     Interlocked.Add(ref accepted, Chunk);
                     if (afterStop)
@@ -117,7 +117,7 @@ public sealed class CrossThreadSendTests
             trueAfterAbort.Should().Be(0);
             refused.Should().BeGreaterThan(0);
             (await handler.ClosedTask.Task.WaitAsync(LoopHarness.Timeout)).Should().Be(CloseReason.Aborted);
-            connection.Send(new byte[1]).Should().BeFalse();
+            connection.TrySend(new byte[1]).Should().BeFalse();
             loop.Invoke(() => 0); // every posted send has landed
             connection.PendingOutputBytes.Should().Be(0, "discarded output is no longer counted");
         }
@@ -136,7 +136,7 @@ public sealed class CrossThreadSendTests
             loop.Reactor.Post(() => release.Wait(LoopHarness.Timeout)); // the loop is busy: nothing reaches the kernel meanwhile
             var chunk = new byte[16 * 1024];
             long accepted = 0;
-            for (int i = 0; i < 4096 && connection.Send(chunk); i++) // at most 64 MiB
+            for (int i = 0; i < 4096 && connection.TrySend(chunk); i++) // at most 64 MiB
             {
                 accepted += chunk.Length;
                 connection.PendingOutputBytes.Should().Be((int)accepted, "counted on the calling thread, at once");
@@ -146,7 +146,7 @@ public sealed class CrossThreadSendTests
 
             accepted.Should().BeInRange(options.MaxPendingOutputBytes - chunk.Length + 1, options.MaxPendingOutputBytes, "the limit is checked before the bytes are taken");
             (await handler.ClosedTask.Task.WaitAsync(LoopHarness.Timeout)).Should().Be(CloseReason.OutputLimitExceeded);
-            connection.Send(chunk).Should().BeFalse();
+            connection.TrySend(chunk).Should().BeFalse();
         }
     }
 
@@ -175,7 +175,7 @@ public sealed class CrossThreadSendTests
                     drained.Wait(TimeSpan.FromMilliseconds(100));
                     continue;
                 }
-                connection.Send(chunk).Should().BeTrue("the producer only sends while writable, far below the limit");
+                connection.TrySend(chunk).Should().BeTrue("the producer only sends while writable, far below the limit");
                 sent += chunk.Length;
             }
             release.Set();

@@ -76,11 +76,12 @@ public sealed class DescriptorHygieneTests
 
         public TaskCompletionSource Queued { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
             Connection = connection;
-            connection.Send(new byte[8 << 20]);
+            connection.TrySend(new byte[8 << 20]);
             Queued.TrySetResult();
+            return data.Length;
         }
     }
 }

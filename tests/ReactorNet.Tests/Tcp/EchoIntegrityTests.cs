@@ -71,7 +71,7 @@ public sealed class EchoIntegrityTests
         using var harness = new EchoServerHarness();
         var client = new CollectingHandler();
         TcpConnection connection = await TcpConnection.ConnectAsync(harness.Loop.Reactor, harness.Server.LocalEndPoint, client);
-        connection.Send("hello, reactor"u8).Should().BeTrue();
+        connection.TrySend("hello, reactor"u8).Should().BeTrue();
         (await client.WaitForBytesAsync(14)).Should().Equal("hello, reactor"u8.ToArray());
         connection.Close();
         (await client.Closed.Task.WaitAsync(TimeSpan.FromSeconds(20))).Should().Be(CloseReason.Graceful);
@@ -87,7 +87,7 @@ internal sealed class CollectingHandler : IConnectionHandler
 
     public TaskCompletionSource<CloseReason> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+    public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
     {
         lock (_data)
         {
@@ -97,6 +97,7 @@ internal sealed class CollectingHandler : IConnectionHandler
                 _waiter.TrySetResult();
             }
         }
+        return data.Length;
     }
 
     public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed.TrySetResult(reason);

@@ -28,7 +28,7 @@ public sealed class HangUpReadTests
                     if (!replied)
                     {
                         replied = true;
-                        c.Send(new byte[Reply]);
+                        c.TrySend(new byte[Reply]);
                         c.Close();
                     }
                 },

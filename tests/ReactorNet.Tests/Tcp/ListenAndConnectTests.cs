@@ -84,24 +84,28 @@ public sealed class ListenAndConnectTests
         }
     }
 
-    /// <summary>A listener whose accept queue is full drops further SYNs, so a connect hangs: the timeout must end it.</summary>
     /// <summary>
-    /// A handshake that never completes (the listener's queue is full) times out, and another one is
-    /// cancelled while it is in flight (the kernel shows it in SYN_SENT); both sockets are closed.
+    /// A handshake that never completes (the listener's queue is full) is bounded by the token:
+    /// one attempt by <see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>, another cancelled
+    /// while the kernel shows it in SYN_SENT; both sockets are closed, no registration is left.
     /// </summary>
     [Fact]
-    public async Task Connect_times_out_and_can_be_cancelled_mid_handshake_and_closes_its_socket()
+    public async Task Connect_is_bounded_by_its_token_mid_handshake_and_closes_its_socket()
     {
         using var loop = new LoopHarness();
         using var listener = BlockedListener.Create();
         int port = listener.EndPoint.Port;
 
-        var timedOut = TcpConnection.ConnectAsync(loop.Reactor, listener.EndPoint, new CollectingHandler(), timeout: TimeSpan.FromMilliseconds(300));
-        await timedOut.Awaiting(t => t.WaitAsync(LoopHarness.Timeout)).Should().ThrowAsync<TimeoutException>();
-        KernelTcp.ConnectsInFlightTo(port).Should().Be(0, "the socket of the timed-out attempt was closed");
+        using (var deadline = new CancellationTokenSource())
+        {
+            deadline.CancelAfter(TimeSpan.FromMilliseconds(300));
+            var timedOut = TcpConnection.ConnectAsync(loop.Reactor, listener.EndPoint, new CollectingHandler(), cancellationToken: deadline.Token);
+            await timedOut.Awaiting(t => t.WaitAsync(LoopHarness.Timeout)).Should().ThrowAsync<OperationCanceledException>();
+            KernelTcp.ConnectsInFlightTo(port).Should().Be(0, "the socket of the attempt that ran out of time was closed");
+        }
 
         using var cts = new CancellationTokenSource();
-        var cancelled = TcpConnection.ConnectAsync(loop.Reactor, listener.EndPoint, new CollectingHandler(), timeout: Timeout.InfiniteTimeSpan, cancellationToken: cts.Token);
+        var cancelled = TcpConnection.ConnectAsync(loop.Reactor, listener.EndPoint, new CollectingHandler(), cancellationToken: cts.Token);
         SpinWait.SpinUntil(() => KernelTcp.ConnectsInFlightTo(port) == 1, LoopHarness.Timeout).Should().BeTrue("the handshake is in flight");
         cancelled.IsCompleted.Should().BeFalse();
         cts.Cancel();

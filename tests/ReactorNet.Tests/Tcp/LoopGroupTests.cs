@@ -21,10 +21,11 @@ public sealed class LoopGroupTests
             Check(connection);
         }
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
             Check(connection);
-            connection.Send(data);
+            connection.TrySend(data);
+            return data.Length;
         }
 
         public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Check(connection);

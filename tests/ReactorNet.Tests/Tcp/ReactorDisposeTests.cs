@@ -55,7 +55,7 @@ public sealed class ReactorDisposeTests
             {
                 handler.Closes[connection].Should().Equal([CloseReason.Shutdown], "OnClosed(Shutdown) exactly once for {0}", connection.Id);
                 connection.IsClosed.Should().BeTrue();
-                connection.Send(new byte[16]).Should().BeFalse("a closed connection refuses data, without throwing");
+                connection.TrySend(new byte[16]).Should().BeFalse("a closed connection refuses data, without throwing");
                 connection.Close();
                 connection.Abort();
             }
@@ -92,7 +92,7 @@ public sealed class ReactorDisposeTests
         var reactor = new Reactor();
         Task loop = reactor.Start();
         var attempts = Enumerable.Range(0, 3)
-            .Select(_ => TcpConnection.ConnectAsync(reactor, listener.EndPoint, new RecordingHandler(), timeout: Timeout.InfiniteTimeSpan))
+            .Select(_ => TcpConnection.ConnectAsync(reactor, listener.EndPoint, new RecordingHandler()))
             .ToList();
         SpinWait.SpinUntil(() => KernelTcp.ConnectsInFlightTo(listener.EndPoint.Port) == 3, LoopHarness.Timeout);
         KernelTcp.ConnectsInFlightTo(listener.EndPoint.Port).Should().Be(3, "the handshakes hang: the listener's queue is full; {0}", string.Join(",", attempts.Select(a => a.Status)));
@@ -135,7 +135,7 @@ public sealed class ReactorDisposeTests
                 go.Wait();
                 for (int i = 0; i < PerThread; i++)
                 {
-                    attempts[(t * PerThread) + i] = TcpConnection.ConnectAsync(client, server.LocalEndPoint, handler, timeout: Timeout.InfiniteTimeSpan);
+                    attempts[(t * PerThread) + i] = TcpConnection.ConnectAsync(client, server.LocalEndPoint, handler);
                 }
             })).ToList();
             threads.ForEach(t => t.Start());

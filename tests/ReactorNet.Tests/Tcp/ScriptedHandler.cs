@@ -42,7 +42,7 @@ internal sealed class ScriptedHandler : IConnectionHandler
         ConnectedTask.TrySetResult(connection);
     }
 
-    public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+    public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
     {
         OnDataCalls++;
         Interlocked.Add(ref _received, data.Length);
@@ -51,9 +51,10 @@ internal sealed class ScriptedHandler : IConnectionHandler
             ReceivedData.Write(data);
         }
         Data?.Invoke(connection, data);
+        return data.Length;
     }
 
-    public void OnPeerClosed(TcpConnection connection)
+    public void OnInputShutdown(TcpConnection connection)
     {
         PeerClosedTask.TrySetResult();
         if (PeerClosed is null)

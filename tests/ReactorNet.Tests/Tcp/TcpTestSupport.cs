@@ -13,7 +13,11 @@ internal sealed class EchoHandler : IConnectionHandler
 
     public event Action<TcpConnection, CloseReason>? ClosedEvent;
 
-    public void OnData(TcpConnection connection, ReadOnlySpan<byte> data) => connection.Send(data);
+    public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+    {
+        connection.TrySend(data);
+        return data.Length;
+    }
 
     public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error)
     {

@@ -68,66 +68,15 @@ public sealed class TimeoutOptionTests
         loop.Invoke(() => loop.Reactor.RegistrationCount).Should().Be(0, "nothing was started");
     }
 
-    [Fact]
-    public void ConnectAsync_rejects_a_negative_timeout_other_than_infinite_before_connecting()
-    {
-        using var loop = new LoopHarness();
-        using var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        FluentActions.Invoking(() => { _ = TcpConnection.ConnectAsync(loop.Reactor, listener.LocalEndPoint!, new EchoHandler(), timeout: TimeSpan.FromSeconds(-3)); })
-            .Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("timeout");
-        listener.Poll(0, SelectMode.SelectRead).Should().BeFalse("no connection was attempted");
-    }
-
-    [Theory]
-    [MemberData(nameof(NeverSpans))]
-    public async Task ConnectAsync_with_a_timeout_of_never_does_not_time_out(string never)
-    {
-        using var loop = new LoopHarness();
-        using var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(0);
-        var fillers = new List<Socket>();
-        try
-        {
-            // Fill the accept queue (never accepted) until a handshake no longer completes: the
-            // kernel then drops SYNs, and a connect stays in progress.
-            for (int i = 0; i < 8; i++)
-            {
-                var filler = new Socket(SocketType.Stream, ProtocolType.Tcp);
-                fillers.Add(filler);
-                Task connect = filler.ConnectAsync(listener.LocalEndPoint!);
-                if (await Task.WhenAny(connect, Task.Delay(500)) != connect)
-                {
-                    break;
-                }
-            }
-
-            using var cts = new CancellationTokenSource();
-            Task<TcpConnection> attempt = TcpConnection.ConnectAsync(loop.Reactor, listener.LocalEndPoint!, new EchoHandler(), timeout: Span(never), cancellationToken: cts.Token);
-            var later = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            loop.Reactor.Schedule(TimeSpan.FromMilliseconds(50), () => later.SetResult());
-            await later.Task.WaitAsync(LoopHarness.Timeout);
-            loop.WaitRounds(3);
-            attempt.IsCompleted.Should().BeFalse($"a timeout of {never} never expires ({attempt.Exception?.InnerException?.GetType().Name})");
-            cts.Cancel();
-            await attempt.Awaiting(t => t).Should().ThrowAsync<OperationCanceledException>();
-        }
-        finally
-        {
-            fillers.ForEach(f => f.Dispose());
-        }
-    }
-
     private sealed class CloseOnConnect : IConnectionHandler
     {
         public TaskCompletionSource<CloseReason> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void OnConnected(TcpConnection connection) => connection.Close();
 
-        public void OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
         {
+            return data.Length;
         }
 
         public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed.TrySetResult(reason);
