@@ -21,19 +21,21 @@ namespace ReactorNet;
 /// </remarks>
 public sealed class SystemCallException : SocketException
 {
-    private readonly string _message;
+    private string? _message;
 
     /// <summary>Creates the exception for <paramref name="call"/> failing with <paramref name="errno"/>.</summary>
     /// <param name="call">The system call, such as <c>bind(127.0.0.1:80)</c>.</param>
     /// <param name="errno">The errno value it set, read right after the call.</param>
     public SystemCallException(string call, int errno)
-        : base((int)Errno.ToSocketError(errno))
+        // The (code, message) base constructor: the (code) one asks strerror for a message string at
+        // once. Connections that end in ECONNRESET create one of these each, so a reset storm of 10,000
+        // clients would otherwise make three strings per connection nobody may ever read.
+        : base((int)Errno.ToSocketError(errno), message: null)
     {
         ArgumentNullException.ThrowIfNull(call);
         Call = call;
         ErrorNumber = errno;
         ErrorName = Errno.Name(errno);
-        _message = $"{call} failed: {ErrorName} ({Marshal.GetPInvokeErrorMessage(errno)})";
         HResult = errno;
     }
 
@@ -50,5 +52,6 @@ public sealed class SystemCallException : SocketException
     public override int ErrorCode => ErrorNumber;
 
     /// <summary>The call, the errno's name and the system's text for it.</summary>
-    public override string Message => _message;
+    public override string Message =>
+        _message ??= $"{Call} failed: {ErrorName} ({Marshal.GetPInvokeErrorMessage(ErrorNumber)})";
 }

@@ -90,6 +90,22 @@ public sealed class SystemCallErrorTests
     }
 
     [Fact]
+    public void Creating_the_error_of_a_reset_connection_formats_no_message_until_it_is_read()
+    {
+        // Every connection a peer resets ends with one of these (OnClosed's error). A reset storm of
+        // 10,000 clients must not also build 10,000 messages nobody reads: that garbage showed up as
+        // 4 MiB of peak RSS in the c10k run. Warm up first so the measurement sees only the object.
+        _ = new SystemCallException("recv", Errno.ECONNRESET);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = new SystemCallException("recv", Errno.ECONNRESET);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        allocated.Should().BeLessThan(256, "only the exception object itself, no strerror text or message string");
+        ex.Message.Should().Be("recv failed: ECONNRESET (Connection reset by peer)");
+        ex.Message.Should().BeSameAs(ex.Message, "the message is built once, on first read");
+    }
+
+    [Fact]
     public void An_errno_without_a_socket_meaning_keeps_its_number_and_name()
     {
         var ex = new SystemCallException("epoll_ctl(ADD)", Errno.EBADF);
