@@ -9,7 +9,7 @@ internal sealed class LoadWorker : IDisposable
 {
     private const int ScratchSize = 64 * 1024;
     private readonly List<LoadConnection> _connections = [];
-    private Task? _loop;
+    private bool _started;
 
     public LoadWorker(int index, LoadRunState run)
     {
@@ -24,7 +24,11 @@ internal sealed class LoadWorker : IDisposable
     public byte[] SendBuffer { get; } = new byte[ScratchSize];
     public byte[] ReceiveBuffer { get; } = new byte[ScratchSize];
 
-    public void Start() => _loop = Reactor.Start();
+    public void Start()
+    {
+        Reactor.Start();
+        _started = true;
+    }
 
     /// <summary>Creates connection <paramref name="id"/> on this loop and starts connecting it (from any thread).</summary>
     public void Connect(int id)
@@ -48,7 +52,10 @@ internal sealed class LoadWorker : IDisposable
     public void Stop()
     {
         Reactor.Stop();
-        _loop?.Wait(TimeSpan.FromSeconds(10));
+        if (_started)
+        {
+            Reactor.Completion.Wait(TimeSpan.FromSeconds(10));
+        }
     }
 
     public void Dispose()

@@ -29,7 +29,17 @@ public sealed class ReactorEchoServer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(protocol);
         reactorOptions ??= new ReactorOptions();
-        reactorOptions.LoggerFactory ??= loggerFactory;
+        if (reactorOptions.LoggerFactory is null && loggerFactory is not null)
+        {
+            reactorOptions = new ReactorOptions
+            {
+                MaxEventsPerWait = reactorOptions.MaxEventsPerWait,
+                SpinBeforeBlock = reactorOptions.SpinBeforeBlock,
+                ThreadName = reactorOptions.ThreadName,
+                MeterFactory = reactorOptions.MeterFactory,
+                LoggerFactory = loggerFactory,
+            };
+        }
         _loops = new ReactorGroup(loops, reactorOptions);
         try
         {

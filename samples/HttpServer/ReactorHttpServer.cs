@@ -52,7 +52,12 @@ public sealed class ReactorHttpServer : IDisposable
     /// </summary>
     public void Shutdown(TimeSpan grace)
     {
-        _server.ShutdownAsync(grace).GetAwaiter().GetResult();
+        using var deadline = new CancellationTokenSource();
+        if (grace > TimeSpan.Zero && grace.TotalMilliseconds < uint.MaxValue - 1)
+        {
+            deadline.CancelAfter(grace); // zero, infinite or too long for a timer: no time limit
+        }
+        _server.ShutdownAsync(deadline.Token).GetAwaiter().GetResult();
         _handler.Stop();
         _loops.Dispose();
     }

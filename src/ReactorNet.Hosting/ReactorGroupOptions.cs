@@ -33,19 +33,15 @@ public sealed class ReactorGroupOptions
     /// <returns>A new <see cref="ReactorOptions"/>.</returns>
     public ReactorOptions ToReactorOptions(ILoggerFactory? loggerFactory, IMeterFactory? meterFactory)
     {
-        var options = new ReactorOptions { LoggerFactory = loggerFactory, MeterFactory = meterFactory };
-        if (MaxEventsPerWait is int maxEvents)
+        // The library's options are init-only: build them in one go, keeping its defaults for what is unset.
+        var defaults = new ReactorOptions();
+        return new ReactorOptions
         {
-            options.MaxEventsPerWait = maxEvents;
-        }
-        if (SpinBeforeBlock is TimeSpan spin)
-        {
-            options.SpinBeforeBlock = spin;
-        }
-        if (ThreadName is { Length: > 0 } threadName)
-        {
-            options.ThreadName = threadName;
-        }
-        return options;
+            LoggerFactory = loggerFactory,
+            MeterFactory = meterFactory,
+            MaxEventsPerWait = MaxEventsPerWait ?? defaults.MaxEventsPerWait,
+            SpinBeforeBlock = SpinBeforeBlock ?? defaults.SpinBeforeBlock,
+            ThreadName = ThreadName is { Length: > 0 } threadName ? threadName : defaults.ThreadName,
+        };
     }
 }

@@ -21,11 +21,12 @@ internal sealed class ReactorHostedService(
     IOptionsMonitor<HostedTcpServerOptions> serverOptions) : IHostedService
 {
     private readonly ILogger _logger = services.GetService<ILoggerFactory>()?.CreateLogger("ReactorNet.Hosting") ?? NullLogger.Instance;
-    private Task? _loops;
+    private bool _started;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _loops = group.Start();
+        group.Start();
+        _started = true;
         HostingLog.LoopsStarted(_logger, group.Count);
         var started = new Dictionary<string, TcpServer>(StringComparer.Ordinal);
         try
@@ -88,13 +89,13 @@ internal sealed class ReactorHostedService(
     private async Task StopLoopsAsync(CancellationToken cancellationToken)
     {
         group.Stop();
-        if (_loops is null)
+        if (!_started)
         {
             return;
         }
         try
         {
-            await _loops.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await group.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

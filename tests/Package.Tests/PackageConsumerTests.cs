@@ -64,7 +64,8 @@ public sealed class PackageConsumerTests : IDisposable
             using ReactorNet.Tcp;
 
             using var reactor = new Reactor();
-            Task loop = reactor.Start();
+            reactor.Start();
+            Task loop = reactor.Completion;
             using var server = new TcpServer(reactor, new IPEndPoint(IPAddress.Loopback, 0), () => new Echo());
             using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
             client.Connect(server.LocalEndPoint);

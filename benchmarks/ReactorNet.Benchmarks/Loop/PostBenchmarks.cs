@@ -25,7 +25,8 @@ public class PostBenchmarks
     public void Setup()
     {
         _reactor = new Reactor();
-        _loop = _reactor.Start();
+        _reactor.Start();
+        _loop = _reactor.Completion;
     }
 
     [GlobalCleanup]

@@ -36,11 +36,13 @@ public sealed unsafe partial class Reactor : IDisposable
     private readonly TimerQueue _timers = new();
     private readonly ManualResetEventSlim _exited = new(true);
     private readonly object _ownerLock = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private volatile Thread? _loopThread;
     private volatile bool _stopRequested;
     private int _wakePending;
     private int _disposed;
+    private bool _started;
     private long _staleEvents;
 
     /// <summary>Creates a reactor with default options.</summary>
@@ -54,6 +56,12 @@ public sealed unsafe partial class Reactor : IDisposable
     /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
     /// <exception cref="SystemCallException">The kernel refused to create the epoll instance or eventfd.</exception>
     public Reactor(ReactorOptions options)
+        : this(options, 0, options?.ThreadName!)
+    {
+    }
+
+    /// <summary>A loop of a <see cref="ReactorGroup"/>: the group's shared options, its position and its own thread name.</summary>
+    internal Reactor(ReactorOptions options, int index, string threadName)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!OperatingSystem.IsLinux())
@@ -63,7 +71,8 @@ public sealed unsafe partial class Reactor : IDisposable
         options.Validate();
         _maxEvents = options.MaxEventsPerWait;
         _spinTicks = (long)(options.SpinBeforeBlock.TotalSeconds * Stopwatch.Frequency);
-        _threadName = options.ThreadName;
+        _threadName = threadName;
+        Index = index;
         _logger = options.LoggerFactory?.CreateLogger<Reactor>() ?? NullLogger<Reactor>.Instance;
         _logCallbackFault = ex => Log.CallbackFailed(_logger, ex);
         Metrics = ReactorMetrics.Create(options.MeterFactory);
@@ -87,6 +96,16 @@ public sealed unsafe partial class Reactor : IDisposable
         _wakeFd = wakeFd;
         _events = (byte*)NativeMemory.Alloc((nuint)(_maxEvents * EpollEvent.Size));
     }
+
+    /// <summary>This loop's position in its <see cref="ReactorGroup"/> (<see cref="ReactorGroup.Reactors"/>); 0 for a reactor created on its own.</summary>
+    public int Index { get; }
+
+    /// <summary>
+    /// Application state attached to this loop, e.g. a shard of a sharded design (one cache, one
+    /// connection pool per loop) so that no dictionary of loops is needed. The library never reads
+    /// it. A plain property: set it before the loop runs or on the loop thread, and read it there.
+    /// </summary>
+    public object? UserState { get; set; }
 
     /// <summary>Whether the calling thread is this reactor's loop thread.</summary>
     public bool IsInLoopThread => _loopThread == Thread.CurrentThread;
@@ -256,23 +275,25 @@ public sealed unsafe partial class Reactor : IDisposable
         }
     }
 
-    /// <summary>Runs the loop on a new dedicated thread (named by <see cref="ReactorOptions.ThreadName"/>).</summary>
-    /// <returns>A task that completes when the loop exits, or faults if the loop itself failed.</returns>
-    /// <exception cref="InvalidOperationException">The loop already runs.</exception>
+    /// <summary>
+    /// Runs the loop on a new dedicated thread (named by <see cref="ReactorOptions.ThreadName"/>) and
+    /// returns at once; <see cref="Completion"/> tells when that loop has ended. A reactor is started
+    /// once: after <see cref="Stop"/>, <see cref="Run"/> may run it again on a thread of yours.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><see cref="Start"/> was already called, or the loop runs (<see cref="Run"/> on another thread).</exception>
     /// <exception cref="ObjectDisposedException">The reactor was disposed.</exception>
-    public Task Start()
+    public void Start()
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
             try
             {
                 RunClaimed();
-                done.SetResult();
+                _completion.TrySetResult();
             }
             catch (Exception ex)
             {
-                done.SetException(ex);
+                _completion.TrySetException(ex);
             }
         })
         {
@@ -282,17 +303,30 @@ public sealed unsafe partial class Reactor : IDisposable
         lock (_ownerLock)
         {
             ThrowIfDisposed();
+            if (_started)
+            {
+                throw new InvalidOperationException("Start was already called on this reactor; use Run to run it again after Stop.");
+            }
             // Claim the loop for the new thread before it starts, so that from now on every other
             // thread is correctly told it is not the loop thread.
             if (Interlocked.CompareExchange(ref _loopThread, thread, null) is not null)
             {
                 throw new InvalidOperationException("This reactor's loop is already running.");
             }
+            _started = true;
             _exited.Reset();
         }
         thread.Start();
-        return done.Task;
     }
+
+    /// <summary>
+    /// Completes when the loop that <see cref="Start"/> created has ended (after <see cref="Stop"/> or
+    /// <see cref="Dispose"/>, once the work queued before that has run), and faults with the
+    /// exception if the loop itself failed (a callback's exception is logged and never ends the
+    /// loop). For a reactor that was never started, it completes when <see cref="Dispose"/> has
+    /// released the reactor. Like TPL Dataflow's <c>Completion</c>, it never completes earlier.
+    /// </summary>
+    public Task Completion => _completion.Task;
 
     /// <summary>Asks the loop to return from <see cref="Run"/>; safe from any thread, and from a callback.</summary>
     public void Stop()
@@ -411,6 +445,10 @@ public sealed unsafe partial class Reactor : IDisposable
         FileDescriptor.Close(_wakeFd);
         FileDescriptor.Close(_epollFd);
         NativeMemory.Free(_events);
+        if (!_started)
+        {
+            _completion.TrySetResult(); // a started loop completes it when its thread ends
+        }
     }
 
     private void RunOnce()

@@ -12,7 +12,7 @@ public sealed class ReactorGroup : IDisposable
 
     /// <summary>Creates <paramref name="count"/> reactors (default: one per processor).</summary>
     /// <param name="count">How many loops; 0 means <see cref="Environment.ProcessorCount"/>.</param>
-    /// <param name="options">Settings for every loop; thread names get a <c>-N</c> suffix.</param>
+    /// <param name="options">Settings for every loop, shared as they are (options are immutable); thread names get a <c>-N</c> suffix.</param>
     public ReactorGroup(int count = 0, ReactorOptions? options = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -26,15 +26,9 @@ public sealed class ReactorGroup : IDisposable
         {
             for (int i = 0; i < count; i++)
             {
-                _reactors[i] = new Reactor(new ReactorOptions
-                {
-                    MaxEventsPerWait = options.MaxEventsPerWait,
-                    SpinBeforeBlock = options.SpinBeforeBlock,
-                    LoggerFactory = options.LoggerFactory,
-                    MeterFactory = options.MeterFactory,
-                    ThreadName = $"{options.ThreadName}-{i}",
-                });
+                _reactors[i] = new Reactor(options, i, $"{options.ThreadName}-{i}");
             }
+            Completion = Task.WhenAll(_reactors.Select(r => r.Completion));
         }
         catch
         {
@@ -49,9 +43,22 @@ public sealed class ReactorGroup : IDisposable
     /// <summary>How many loops.</summary>
     public int Count => _reactors.Length;
 
-    /// <summary>Starts every loop on its own thread.</summary>
-    /// <returns>A task that completes when all loops have exited.</returns>
-    public Task Start() => Task.WhenAll(_reactors.Select(r => r.Start()));
+    /// <summary>Starts every loop on its own thread (see <see cref="Reactor.Start"/>) and returns at once.</summary>
+    /// <exception cref="InvalidOperationException"><see cref="Start"/> was already called.</exception>
+    /// <exception cref="ObjectDisposedException">The group was disposed.</exception>
+    public void Start()
+    {
+        foreach (Reactor reactor in _reactors)
+        {
+            reactor.Start();
+        }
+    }
+
+    /// <summary>
+    /// Completes when every loop has ended (see <see cref="Reactor.Completion"/>) and faults if a
+    /// loop failed.
+    /// </summary>
+    public Task Completion { get; }
 
     /// <summary>Asks every loop to stop.</summary>
     public void Stop()

@@ -3,8 +3,9 @@ namespace ReactorNet;
 /// <summary>
 /// A one-shot or periodic timer on a <see cref="Reactor"/>, created by
 /// <see cref="Reactor.Schedule(TimeSpan, Action, TimeSpan)"/>. Its callback runs on the loop thread.
+/// <see cref="Dispose"/> is <see cref="Cancel"/>, so a timer can live in a <c>using</c>.
 /// </summary>
-public sealed class ReactorTimer
+public sealed class ReactorTimer : IDisposable
 {
     internal ReactorTimer(Reactor reactor, Action<object?> callback, object? state, long dueTimestamp, long periodTicks)
     {
@@ -50,4 +51,7 @@ public sealed class ReactorTimer
         _cancelled = true;
         Reactor.CancelTimer(this);
     }
+
+    /// <summary>Cancels the timer: the same as <see cref="Cancel"/>. Safe from any thread, idempotent.</summary>
+    public void Dispose() => Cancel();
 }

@@ -113,8 +113,17 @@ public sealed class TcpServer : IDisposable
     /// <summary>Connections refused (connection limit, or shed while out of descriptors).</summary>
     public long RejectedCount => Interlocked.Read(ref _rejected);
 
-    /// <summary>Open connections per loop, in the order of the group's loops.</summary>
-    public IReadOnlyList<int> ConnectionsPerLoop => _loopConnections.Select(c => Volatile.Read(ref c)).ToArray();
+    /// <summary>Open connections per loop, in the order of the group's loops: a new snapshot on each call.</summary>
+    /// <returns>One count per loop.</returns>
+    public IReadOnlyList<int> GetConnectionsPerLoop()
+    {
+        int[] counts = new int[_loopConnections.Length];
+        for (int i = 0; i < counts.Length; i++)
+        {
+            counts[i] = Volatile.Read(ref _loopConnections[i]);
+        }
+        return counts;
+    }
 
     /// <summary>
     /// Stops accepting and aborts (RST, <see cref="CloseReason.Shutdown"/>) every open connection,
@@ -183,27 +192,6 @@ public sealed class TcpServer : IDisposable
         Dispose();
         return new ShutdownResult(Volatile.Read(ref _closedInGrace), Volatile.Read(ref _aborted));
     }
-
-    /// <summary>
-    /// Like <see cref="ShutdownAsync(CancellationToken)"/> with a grace period.
-    /// <see cref="TimeSpan.Zero"/>, <see cref="Timeout.InfiniteTimeSpan"/>, <see cref="TimeSpan.MaxValue"/>
-    /// and any value too large for a timer mean no time limit.
-    /// </summary>
-    /// <param name="timeout">How long to wait for connections to finish.</param>
-    /// <returns>True when every connection closed within the grace period (none was aborted).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>); nothing was changed.</exception>
-    public async Task<bool> ShutdownAsync(TimeSpan timeout)
-    {
-        Timeouts.Validate(timeout, nameof(timeout));
-        // Beyond what a CancellationTokenSource can time (about 49 days) counts as "too large to
-        // represent", which the timeout rule reads as no limit.
-        bool limited = Timeouts.IsEnabled(timeout) && timeout.TotalMilliseconds < MaxTimerMilliseconds;
-        using var deadline = limited ? new CancellationTokenSource(timeout) : null;
-        ShutdownResult result = await ShutdownAsync(deadline?.Token ?? CancellationToken.None).ConfigureAwait(false);
-        return result.IsComplete;
-    }
-
-    private const double MaxTimerMilliseconds = uint.MaxValue - 1;
 
     /// <summary>Aborts one loop's connections for <see cref="Dispose"/>, counting them, and signals when done.</summary>
     private sealed record Sweep(TcpServer Server, int Index, CountdownEvent Done)

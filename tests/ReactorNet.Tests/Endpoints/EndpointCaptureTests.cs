@@ -44,7 +44,8 @@ public sealed class EndpointCaptureTests
     {
         const int Rounds = 300;
         using var group = new ReactorGroup(2);
-        Task running = group.Start();
+        group.Start();
+        Task running = group.Completion;
         var recorder = new EndpointRecorder();
         using var server = new TcpServer(group, new IPEndPoint(IPAddress.Loopback, 0), () => recorder);
         EndPoint serverEndPoint = server.LocalEndPoint;

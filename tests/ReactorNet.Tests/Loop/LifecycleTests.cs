@@ -11,7 +11,8 @@ public sealed class LifecycleTests
     public void Stop_from_another_thread_returns_the_loop_promptly()
     {
         using var reactor = new Reactor();
-        Task loop = reactor.Start();
+        reactor.Start();
+        Task loop = reactor.Completion;
         reactor.Invoke(() => { }); // the loop is now asleep in epoll_wait with nothing to do
         var watch = Stopwatch.StartNew();
         reactor.Stop();
@@ -33,24 +34,67 @@ public sealed class LifecycleTests
     }
 
     [Fact]
-    public void Run_can_be_restarted_after_Stop()
+    public void Start_twice_throws_and_Run_runs_the_loop_again_after_Stop()
     {
         using var reactor = new Reactor();
         reactor.Start();
         reactor.Invoke(() => { });
+        reactor.Invoking(r => r.Start()).Should().Throw<InvalidOperationException>("the loop runs");
         reactor.Stop();
-        SpinWait.SpinUntil(() => !reactor.IsRunning, LoopHarness.Timeout).Should().BeTrue();
-        Task second = reactor.Start();
+        reactor.Completion.Wait(LoopHarness.Timeout).Should().BeTrue("Completion completes when the started loop ends");
+        reactor.Invoking(r => r.Start()).Should().Throw<InvalidOperationException>("a reactor is started once");
+        var run = Task.Factory.StartNew(reactor.Run, TaskCreationOptions.LongRunning);
         reactor.Invoke(() => reactor.IsInLoopThread).Should().BeTrue();
         reactor.Stop();
-        second.Wait(LoopHarness.Timeout).Should().BeTrue();
+        run.Wait(LoopHarness.Timeout).Should().BeTrue();
+    }
+
+    [Fact]
+    public void Completion_is_pending_while_the_loop_runs_and_completes_after_Dispose()
+    {
+        var reactor = new Reactor();
+        var stopping = new ManualResetEventSlim();
+        reactor.Start();
+        reactor.Invoke(() => { });
+        reactor.Completion.IsCompleted.Should().BeFalse("Start returns at once; the loop runs");
+        reactor.Post(() => stopping.Wait(LoopHarness.Timeout));
+        reactor.Stop();
+        reactor.Completion.IsCompleted.Should().BeFalse("the loop is still running posted work");
+        stopping.Set();
+        reactor.Completion.Wait(LoopHarness.Timeout).Should().BeTrue();
+        reactor.Completion.IsCompletedSuccessfully.Should().BeTrue();
+        reactor.Dispose();
+    }
+
+    [Fact]
+    public void Completion_of_a_reactor_that_never_started_completes_on_Dispose()
+    {
+        var reactor = new Reactor();
+        reactor.Completion.IsCompleted.Should().BeFalse();
+        reactor.Dispose();
+        reactor.Completion.IsCompletedSuccessfully.Should().BeTrue();
+    }
+
+    [Fact]
+    public void A_group_starts_once_and_its_Completion_waits_for_every_loop()
+    {
+        var group = new ReactorGroup(2);
+        group.Start();
+        group.Invoking(g => g.Start()).Should().Throw<InvalidOperationException>();
+        group.Reactors.Select(r => r.Index).Should().Equal(0, 1);
+        group.Reactors[0].Stop();
+        group.Reactors[0].Completion.Wait(LoopHarness.Timeout).Should().BeTrue();
+        group.Completion.IsCompleted.Should().BeFalse("the second loop still runs");
+        group.Dispose();
+        group.Completion.Wait(LoopHarness.Timeout).Should().BeTrue();
     }
 
     [Fact]
     public void Dispose_twice_is_fine_and_use_after_dispose_throws()
     {
         var reactor = new Reactor();
-        Task loop = reactor.Start();
+        reactor.Start();
+        Task loop = reactor.Completion;
         reactor.Dispose();
         reactor.Dispose();
         loop.Wait(LoopHarness.Timeout).Should().BeTrue();
@@ -73,7 +117,8 @@ public sealed class LifecycleTests
         for (int i = 0; i < 200; i++)
         {
             var reactor = new Reactor();
-            Task loop = reactor.Start();
+            reactor.Start();
+            Task loop = reactor.Completion;
             int ran = 0;
             reactor.Post(() => ran++);
             reactor.Dispose();
@@ -131,7 +176,8 @@ public sealed class LifecycleTests
         for (int round = 0; round < 50; round++)
         {
             var reactor = new Reactor();
-            Task loop = reactor.Start();
+            reactor.Start();
+            Task loop = reactor.Completion;
             int accepted = 0, ran = 0;
             var unexpected = new ConcurrentQueue<Exception>();
             using var go = new ManualResetEventSlim();
@@ -182,7 +228,8 @@ public sealed class LifecycleTests
     {
         var (r, w) = NativeTestHelpers.Pipe();
         var reactor = new Reactor();
-        Task loop = reactor.Start();
+        reactor.Start();
+        Task loop = reactor.Completion;
         reactor.Invoke(() => reactor.Register(r, Interest.Readable, new DelegateHandler((_, _) => { }), ownsFd: true));
         reactor.Post(reactor.Dispose);
         loop.Wait(LoopHarness.Timeout).Should().BeTrue();

@@ -10,7 +10,8 @@ internal sealed class LoopHarness : IDisposable
     public LoopHarness(ReactorOptions? options = null)
     {
         Reactor = new Reactor(options ?? new ReactorOptions());
-        Completion = Reactor.Start();
+        Reactor.Start();
+        Completion = Reactor.Completion;
     }
 
     public Reactor Reactor { get; }

@@ -47,7 +47,8 @@ public sealed class LoopGroupTests
     {
         const int Loops = 4, Connections = 1000;
         using var group = new ReactorGroup(Loops);
-        Task running = group.Start();
+        group.Start();
+        Task running = group.Completion;
         var handler = new AffinityHandler();
         using var server = new TcpServer(group, new IPEndPoint(IPAddress.Loopback, 0), () => handler, new TcpServerOptions { LoadBalancing = balancing, ReusePort = reusePort });
 
@@ -66,7 +67,7 @@ public sealed class LoopGroupTests
             }));
 
             server.ConnectionCount.Should().Be(Connections);
-            IReadOnlyList<int> perLoop = server.ConnectionsPerLoop;
+            IReadOnlyList<int> perLoop = server.GetConnectionsPerLoop();
             perLoop.Sum().Should().Be(Connections);
             if (reusePort)
             {

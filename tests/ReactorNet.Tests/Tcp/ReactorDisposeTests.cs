@@ -19,7 +19,8 @@ public sealed class ReactorDisposeTests
     public async Task Disposing_the_reactor_tells_every_connection_Shutdown_exactly_once(bool fromACallback)
     {
         var reactor = new Reactor();
-        Task loop = reactor.Start();
+        reactor.Start();
+        Task loop = reactor.Completion;
         var handler = new RecordingHandler();
         var server = new TcpServer(reactor, AnyLoopbackPort, () => handler);
         var clients = new List<Socket>();
@@ -90,7 +91,8 @@ public sealed class ReactorDisposeTests
     {
         using var listener = BlockedListener.Create();
         var reactor = new Reactor();
-        Task loop = reactor.Start();
+        reactor.Start();
+        Task loop = reactor.Completion;
         var attempts = Enumerable.Range(0, 3)
             .Select(_ => TcpConnection.ConnectAsync(reactor, listener.EndPoint, new RecordingHandler()))
             .ToList();
@@ -142,7 +144,8 @@ public sealed class ReactorDisposeTests
             go.Set();
             threads.ForEach(t => t.Join(LoopHarness.Timeout).Should().BeTrue());
 
-            Task loop = client.Start();
+            client.Start();
+            Task loop = client.Completion;
             TcpConnection[] connections = await Task.WhenAll(attempts).WaitAsync(LoopHarness.Timeout);
             connections.Should().OnlyHaveUniqueItems().And.OnlyContain(c => !c.IsClosed);
             client.Invoke(() => client.RegistrationCount).Should().Be(Threads * PerThread, "one registration per live connection");
