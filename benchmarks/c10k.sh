@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
     --connect-rate) CONNECT_RATE=$2; shift 2 ;;
     --servers) SERVERS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "c10k.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
