@@ -27,6 +27,12 @@ public sealed class HostedTcpConnectionOptions
     /// <summary>See <see cref="TcpConnectionOptions.NoDelay"/>.</summary>
     public bool? NoDelay { get; set; }
 
+    /// <summary>See <see cref="TcpConnectionOptions.PauseReadingAtHighWaterMark"/>.</summary>
+    public bool? PauseReadingAtHighWaterMark { get; set; }
+
+    /// <summary>See <see cref="TcpConnectionOptions.WriteStallTimeout"/> (configuration: <c>hh:mm:ss</c>).</summary>
+    public TimeSpan? WriteStallTimeout { get; set; }
+
     /// <summary>The library options these settings describe.</summary>
     /// <returns>A new <see cref="TcpConnectionOptions"/> (never the shared <see cref="TcpConnectionOptions.Default"/>).</returns>
     public TcpConnectionOptions ToTcpConnectionOptions()
@@ -40,6 +46,8 @@ public sealed class HostedTcpConnectionOptions
             IdleTimeout = IdleTimeout ?? defaults.IdleTimeout,
             CloseTimeout = CloseTimeout ?? defaults.CloseTimeout,
             NoDelay = NoDelay ?? defaults.NoDelay,
+            PauseReadingAtHighWaterMark = PauseReadingAtHighWaterMark ?? defaults.PauseReadingAtHighWaterMark,
+            WriteStallTimeout = WriteStallTimeout ?? defaults.WriteStallTimeout,
         };
     }
 }
