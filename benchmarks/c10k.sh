@@ -67,26 +67,13 @@ server_args() {
   esac
 }
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-# shellcheck source=processes.sh
-. "$root/benchmarks/processes.sh"
+# shellcheck source=lib.sh
+. "$root/benchmarks/lib.sh"
 
 # Both ends hold one descriptor per connection, plus the runtime's own.
-need_fds=$((CONNECTIONS + 1024))
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need_fds" ]; then
-  if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt "$need_fds" ]; then
-    ulimit -Hn "$need_fds" 2>/dev/null || echo "c10k: cannot raise the hard descriptor limit to $need_fds (it is $(ulimit -Hn))" >&2
-  fi
-  ulimit -n "$need_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-fi
+raise_fd_limit $((CONNECTIONS + 1024))
 echo "c10k: open-file limit $(ulimit -n), $CONNECTIONS connections x $SIZE B, depth $DEPTH, ${DURATION}s after ${WARMUP}s warmup"
 
-# Builds a project in Release and prints the path of its main assembly.
-build() {
-  local project=$1
-  dotnet build "$project" -c Release -nologo -v quiet >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; return 1; }
-  dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration=Release
-}
 # Publishes a project with NativeAOT into $work/NAME and prints the path of the native executable.
 publish_aot() {
   local project=$1 out="$work/$2" rid
@@ -96,13 +83,6 @@ publish_aot() {
   echo "$out/$(dotnet msbuild "$project" -nologo -getProperty:AssemblyName)"
 }
 
-status_field() { # status_field PID FIELD -> the number in /proc/PID/status (kB for sizes)
-  awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || true
-}
-json_number() { # json_number FILE KEY -> the first "KEY": number in EchoLoad's JSON
-  sed -n "s/^ *\"$2\": *\([-0-9.eE+]*\).*/\1/p" "$1" | head -n 1
-}
-mib() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 load_dll=$(build "$root/benchmarks/EchoLoad/EchoLoad.csproj")
 rows=()
@@ -118,30 +98,19 @@ for kind in $SERVERS; do
   fi
   echo "c10k: building $kind ($dir)"
   if [ "${kind%-aot}" != "$kind" ]; then
-    exe=$(publish_aot "$project" "$kind") && launch=("$exe") || launch=()
+    exe=$(publish_aot "$project" "$kind") && cmd=("$exe") || cmd=()
   else
-    dll=$(build "$project") && launch=(dotnet "$dll") || launch=()
+    dll=$(build "$project") && cmd=(dotnet "$dll") || cmd=()
   fi
-  if [ ${#launch[@]} -eq 0 ]; then
+  if [ ${#cmd[@]} -eq 0 ]; then
     rows+=("| $kind | build failed | | | | | | |")
     continue
   fi
 
-  log="$work/$kind.server.log"
   # shellcheck disable=SC2046 # server_args is meant to split into words
-  "${launch[@]}" $(server_args "$kind") --host 127.0.0.1 --port 0 >"$log" 2>&1 &
-  server=$!
-  pids+=("$server")
-  port=""
-  for _ in $(seq 300); do
-    port=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\).*/\1/p' "$log" | head -n 1)
-    [ -n "$port" ] && break
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -z "$port" ]; then
-    echo "c10k: $kind did not print 'listening on HOST:PORT'; its output:" >&2
-    cat "$log" >&2
+  launch "$kind.server" "${cmd[@]}" $(server_args "$kind") --host 127.0.0.1 --port 0
+  if ! await_listening "$server" "$work/$kind.server.log"; then
+    echo "c10k: $kind did not start" >&2
     rows+=("| $kind | did not start | | | | | | |")
     stop "$server"
     continue
@@ -157,20 +126,10 @@ for kind in $SERVERS; do
     --connect-rate "$CONNECT_RATE" --json "$json" &
   load=$!
   pids+=("$load")
-  peak_threads=$idle_threads
-  peak_rss=$idle_rss
-  while kill -0 "$load" 2>/dev/null; do
-    t=$(status_field "$server" Threads); r=$(status_field "$server" VmRSS)
-    [ -n "$t" ] && [ "$t" -gt "$peak_threads" ] && peak_threads=$t
-    [ -n "$r" ] && [ "$r" -gt "$peak_rss" ] && peak_rss=$r
-    sleep 0.2
-  done
-  load_rc=0
-  wait "$load" || load_rc=$?
-  forget "$load"
-  # VmHWM is the kernel's own high-water mark: it catches a peak between two samples.
-  hwm=$(status_field "$server" VmHWM)
-  [ -n "$hwm" ] && [ "$hwm" -gt "$peak_rss" ] && peak_rss=$hwm
+  watch_while "$load" "$server"
+  load_rc=$watched_rc
+  [ "$idle_threads" -gt "$peak_threads" ] && peak_threads=$idle_threads
+  peak_rss=$peak_rss_kb
   alive=yes
   kill -0 "$server" 2>/dev/null || alive="no (it exited during the run)"
   stop "$server"

@@ -63,35 +63,17 @@ server_args() {
   esac
 }
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-# shellcheck source=processes.sh
-. "$root/benchmarks/processes.sh"
+# shellcheck source=lib.sh
+. "$root/benchmarks/lib.sh"
 
 # Both ends hold one descriptor per connection; the largest workload decides.
 max_conn=1
 for w in $WORKLOADS; do [ "${w%x*}" -gt "$max_conn" ] && max_conn=${w%x*}; done
-need_fds=$((max_conn + 1024))
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need_fds" ]; then
-  ulimit -n "$need_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-fi
+raise_fd_limit $((max_conn + 1024))
 
 echo "compare: building native/echo_load and native/echo_server"
 bash "$root/benchmarks/native/build.sh" >/dev/null
 load="$root/benchmarks/native/bin/echo_load"
-
-# Builds a project in Release into this run's own artifacts directory (other builds in the same
-# tree neither disturb it nor are disturbed), and prints the path of its main assembly.
-build() {
-  local project=$1
-  dotnet build "$project" -c Release -nologo -v quiet --artifacts-path "$work/artifacts" >"$work/build.log" 2>&1 ||
-    { cat "$work/build.log" >&2; return 1; }
-  dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration=Release \
-    -p:UseArtifactsOutput=true -p:ArtifactsPath="$work/artifacts"
-}
-
-json_number() { # json_number FILE KEY -> the first "KEY": number in echo_load's JSON
-  sed -n "s/^ *\"$2\": *\([-0-9.eE+]*\).*/\1/p" "$1" | head -n 1
-}
 
 # start KIND -> sets $server (pid) and $port, or returns 1 with a reason in $why.
 start() {
@@ -102,16 +84,8 @@ start() {
     # shellcheck disable=SC2207 # server_args is meant to split into words
     cmd=(dotnet "${dlls[$kind]}" $(server_args "$kind"))
   fi
-  "${cmd[@]}" --host 127.0.0.1 --port 0 >"$log" 2>&1 &
-  server=$!
-  pids+=("$server")
-  port=""
-  for _ in $(seq 300); do
-    port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$log" | head -n 1)
-    [ -n "$port" ] && return 0
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.1
-  done
+  launch "$kind.server" "${cmd[@]}" --host 127.0.0.1 --port 0
+  await_listening "$server" "$log" 2>/dev/null && return 0
   why="did not print 'listening on HOST:PORT': $(tail -n 3 "$log" | tr '\n' ' ')"
   stop "$server"
   return 1

@@ -13,6 +13,7 @@ struct options {
     const char *host, *json;
     int port, connections, size, depth, threads, hold, server_pid;
     double duration, warmup, connect_rate, connect_timeout;
+    double bytes; // --bytes: the measured window ends once this many echoed bytes are back (0: off)
 };
 
 enum error_kind {

@@ -12,7 +12,9 @@
 static const char usage[] =
     "usage: echo_load [--host 127.0.0.1] [--port 3267] [--connections 1] [--size 64] [--depth 1]\n"
     "                 [--duration 10] [--warmup 2] [--threads 1] [--connect-rate 10000]\n"
-    "                 [--connect-timeout 10] [--server-pid PID] [--json FILE] [--hold]\n"
+    "                 [--connect-timeout 10] [--server-pid PID] [--json FILE] [--hold] [--bytes N]\n"
+    "  --bytes N         end the measured window once N echoed bytes are back (all connections\n"
+    "                    together); --duration is then the limit, and missing it is a failure\n"
     "  --hold            open the connections and keep them idle for --duration seconds\n"
     "  --connect-rate R  connections opened per second (0: all at once)\n"
     "  --server-pid PID  also report that process's CPU time during the measured window\n";
@@ -70,6 +72,7 @@ int parse_options(int argc, char **argv, struct options *o)
         else if (!strcmp(a, "--warmup")) ok = number(a, v, 0, 1e6, &o->warmup);
         else if (!strcmp(a, "--connect-rate")) ok = number(a, v, 0, 1e9, &o->connect_rate);
         else if (!strcmp(a, "--connect-timeout")) ok = number(a, v, 0.1, 1e6, &o->connect_timeout);
+        else if (!strcmp(a, "--bytes")) ok = number(a, v, 1, 1e15, &o->bytes);
         else {
             fprintf(stderr, "echo_load: unknown option %s\n%s", a, usage);
             return 2;
@@ -178,12 +181,17 @@ static void progress(const char *phase, int64_t t0, int force)
     last_at = now;
 }
 
-static void phase(const char *name, double seconds, int64_t t0)
+// Runs a phase for `seconds`, or until `goal` bytes have been echoed since `from` (goal 0: no goal).
+static void phase(const char *name, double seconds, int64_t t0, uint64_t from, uint64_t goal)
 {
     double end = seconds_since(t0) + seconds;
     for (double left; (left = end - seconds_since(t0)) > 0;) {
+        if (goal && totals().bytes - from >= goal)
+            break;
         double next = last_at + 1 - seconds_since(t0);
         double nap = left < next ? left : next;
+        if (goal && nap > 0.002)
+            nap = 0.002; // a byte goal ends the window within 2 ms of being reached
         if (nap > 0)
             usleep((useconds_t)(nap * 1e6) + 1);
         progress(name, t0, 0);
@@ -209,12 +217,12 @@ void run_phases(const struct options *o, struct run_flags *flags, struct report 
     fflush(stdout);
     int any = done.open > 0;
     if (!o->hold)
-        phase("warmup", any ? o->warmup : 0, t0);
+        phase("warmup", any ? o->warmup : 0, t0, 0, 0);
     struct counters before = totals();
     double machine0 = machine_cpu(), cpu0 = client_cpu(), server0 = o->server_pid ? process_cpu(o->server_pid) : -1;
     __atomic_store_n(&flags->measuring, 1, __ATOMIC_RELAXED);
     int64_t start = now_ns();
-    phase(o->hold ? "hold" : "run", any || o->hold ? o->duration : 0, t0);
+    phase(o->hold ? "hold" : "run", any || o->hold ? o->duration : 0, t0, before.bytes, o->hold ? 0 : (uint64_t)o->bytes);
     __atomic_store_n(&flags->measuring, 0, __ATOMIC_RELAXED);
     rep->seconds = seconds_since(start);
     rep->measured = minus(totals(), before);
@@ -270,6 +278,7 @@ static void write_json(const struct options *o, const struct report *r, const st
     fprintf(f, "  \"connections\": %d,\n  \"size\": %d,\n  \"depth\": %d,\n  \"threads\": %d,\n",
             o->connections, o->size, o->depth, o->threads);
     fprintf(f, "  \"warmupSeconds\": %g,\n  \"measuredSeconds\": %.3f,\n", o->hold ? 0 : o->warmup, r->seconds);
+    fprintf(f, "  \"bytesEchoed\": %llu,\n", (unsigned long long)r->measured.bytes);
     fprintf(f, "  \"roundTrips\": %llu,\n  \"roundTripsPerSecond\": %.1f,\n  \"megabytesPerSecond\": %.3f,\n",
             (unsigned long long)r->measured.round_trips, rate, mbs);
     fprintf(f, "  \"latencyMicroseconds\": {\n    \"p50\": %.1f,\n    \"p90\": %.1f,\n    \"p99\": %.1f,\n"
@@ -300,8 +309,9 @@ int print_report(const struct options *o, const struct report *r, const struct h
     const struct counters *m = &r->measured, *fin = &r->final;
     double rate = r->seconds > 0 ? m->round_trips / r->seconds : 0;
     double mbs = r->seconds > 0 ? m->bytes / r->seconds / 1e6 : 0;
+    int short_of_goal = !o->hold && o->bytes > 0 && (double)m->bytes < o->bytes;
     int ok = o->hold ? fin->connected == (uint64_t)o->connections && fin->open == fin->connected
-                     : fin->mismatches == 0 && m->round_trips > 0;
+                     : fin->mismatches == 0 && m->round_trips > 0 && !short_of_goal;
     char b1[32], b2[32];
     printf("\ntarget        %s:%d\n", o->host, o->port);
     if (o->hold)
@@ -313,7 +323,7 @@ int print_report(const struct options *o, const struct report *r, const struct h
            (unsigned long long)fin->connect_failed, (unsigned long long)fin->open);
     if (!o->hold) {
         printf("round trips   %s (%s/s)\n", grouped(m->round_trips, b1), grouped((uint64_t)(rate + 0.5), b2));
-        printf("throughput    %.2f MB/s echoed\n", mbs);
+        printf("throughput    %.2f MB/s echoed (%llu bytes)\n", mbs, (unsigned long long)m->bytes);
         printf("latency (µs)  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  mean %.1f\n",
                histogram_percentile_us(h, 50), histogram_percentile_us(h, 90), histogram_percentile_us(h, 99),
                histogram_percentile_us(h, 99.9), h->max / 1000.0, h->count ? h->sum / h->count / 1000.0 : 0);
@@ -337,6 +347,7 @@ int print_report(const struct options *o, const struct report *r, const struct h
     if (!ok)
         printf(o->hold ? "FAILED: not every connection was established and held\n"
                : fin->mismatches != 0 ? "FAILED: echoed bytes did not match what was sent\n"
+               : short_of_goal        ? "FAILED: --bytes were not echoed within --duration\n"
                                       : "FAILED: no round trip completed in the measured window\n");
     if (o->json)
         write_json(o, r, h, rate, mbs, ok);
