@@ -164,3 +164,18 @@ machine_line() {
   cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
   echo "\`nproc\` = $(nproc), ${cpu:-unknown CPU}, Linux $(uname -r), .NET SDK $(dotnet --version 2>/dev/null || echo '?')"
 }
+
+# rotated ROUND WORD... -> the words rotated left by ROUND - 1: servers alternated from round to
+# round, so that none always runs first or right after the same one.
+rotated() {
+  local by=$(((($1 - 1)) % ($# - 1)))
+  shift
+  echo "${*:by+1} ${*:1:by}"
+}
+
+# The scripts that run rounds keep one TSV line per measurement: round, workload, server, key,
+# then values. raw_median FILE WORKLOAD SERVER KEY FIELD -> the median of FIELD over the rounds.
+raw_median() {
+  # shellcheck disable=SC2046 # one value per word
+  median $(awk -F'\t' -v w="$2" -v k="$3" -v t="$4" -v f="$5" '$2 == w && $3 == k && $4 == t { print $f }' "$1")
+}

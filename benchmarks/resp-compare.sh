@@ -106,12 +106,9 @@ tests="PING_INLINE PING_MBULK SET GET"
 raw="$work/raw.tsv" # round workload server test rps | round workload server - cpu_s wall_s rss_kb threads errors
 : >"$raw"
 for round in $(seq "$ROUNDS"); do
-  # Rotate the order so that no server always runs first (or right after the same one).
-  set -- $SERVERS
-  shift_by=$(((round - 1) % $#))
-  order="${*:shift_by+1} ${*:1:shift_by}"
   for w in $WORKLOADS; do
-    for kind in $order; do
+    # shellcheck disable=SC2086 # one server per word
+    for kind in $(rotated "$round" $SERVERS); do
       echo "resp-compare: round $round/$ROUNDS, $w, $kind"
       if ! start "$kind"; then
         echo "resp-compare: $kind did not start" >&2
@@ -145,11 +142,7 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 
-# The median over rounds of one column of raw rows matching workload, server and test.
-med() { # med WORKLOAD SERVER TEST FIELD
-  # shellcheck disable=SC2046
-  median $(awk -F'\t' -v w="$1" -v k="$2" -v t="$3" -v f="$4" '$2 == w && $3 == k && $4 == t { print $f }' "$raw")
-}
+med() { raw_median "$raw" "$@"; } # med WORKLOAD SERVER TEST FIELD
 
 strace_rows=()
 if [ "$STRACE" = 1 ]; then
