@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
     --workloads) WORKLOADS=$2; shift 2 ;;
     --strace) STRACE=1; shift ;;
     --out) OUT=$2; shift 2 ;;
-    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
     *) echo "resp-compare: unknown option $1 (--help)" >&2; exit 2 ;;
   esac
 done
