@@ -41,4 +41,11 @@ public enum CloseReason
     /// the peer stopped reading. The connection was reset and the output discarded.
     /// </summary>
     WriteStalled,
+
+    /// <summary>
+    /// The handler left more than <see cref="TcpConnectionOptions.MaxInputBufferBytes"/> of input
+    /// unconsumed (a frame that never ends, or a handler that consumes nothing): the connection was
+    /// reset and the buffered input discarded.
+    /// </summary>
+    InputLimitExceeded,
 }

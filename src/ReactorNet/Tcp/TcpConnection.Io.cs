@@ -67,19 +67,7 @@ public sealed unsafe partial class TcpConnection
                 BytesReceived += n;
                 _lastActivity = Reactor.LoopTimestamp;
                 Reactor.Metrics.BytesReceived(n);
-                try
-                {
-                    int consumed = _handler.OnData(this, new ReadOnlySpan<byte>(buffer, (int)n));
-                    if ((uint)consumed > (uint)n)
-                    {
-                        throw new InvalidOperationException($"OnData returned {consumed}, outside 0..{n} (the bytes it was given).");
-                    }
-                }
-                catch (Exception ex)
-                {
-                    Log.HandlerFaulted(Reactor.Logger, Id, ex);
-                    CloseNow(CloseReason.HandlerFault, ex, reset: true);
-                }
+                Present(buffer, (int)n);
                 if (_closed || (!drain && n < LoopBuffers.ReadBufferSize))
                 {
                     return; // a short read means the socket is (almost surely) drained; level-triggered keeps the rest

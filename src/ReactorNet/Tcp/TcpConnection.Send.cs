@@ -287,6 +287,10 @@ public sealed unsafe partial class TcpConnection
         {
             _toldWritable = writable;
             UpdateInterest();
+            if (writable)
+            {
+                ScheduleBufferedInput(); // reading resumes (if backpressure paused it): frames left meanwhile come back
+            }
             Invoke(writable ? static (h, c) => h.OnWritabilityChanged(c, true) : static (h, c) => h.OnWritabilityChanged(c, false));
         }
     }

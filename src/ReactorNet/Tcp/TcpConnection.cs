@@ -164,6 +164,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable
         Reactor.ThrowIfNotLoopThread();
         _readPaused = false;
         UpdateInterest();
+        ScheduleBufferedInput();
     }
 
     /// <inheritdoc />
@@ -322,6 +323,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable
         }
         _registration.Unregister(); // the registration owns the fd: EPOLL_CTL_DEL, then close
         DiscardOutput();
+        ReleaseInput();
         Reactor.Metrics.Closed(reason.ToString());
         Log.ConnectionClosed(Reactor.Logger, Id, reason, error);
         _onClosed?.Invoke(this);

@@ -60,6 +60,21 @@ public sealed class TcpConnectionOptions
     /// </summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The most unconsumed input a connection keeps (default 1 MiB): bytes
+    /// <see cref="IConnectionHandler.OnData"/> left unconsumed, waiting for the rest of a frame.
+    /// Past it the connection is reset (<see cref="CloseReason.InputLimitExceeded"/>), so a peer
+    /// that sends a frame which never ends cannot grow server memory without bound.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Zero or negative.</exception>
+    public int MaxInputBufferBytes
+    {
+        get => _maxInputBufferBytes;
+        init => _maxInputBufferBytes = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxInputBufferBytes), value, "Must be positive.");
+    }
+
+    private readonly int _maxInputBufferBytes = 1024 * 1024;
+
     /// <summary>Set TCP_NODELAY (disable Nagle's algorithm) on TCP connections (default true).</summary>
     public bool NoDelay { get; init; } = true;
 

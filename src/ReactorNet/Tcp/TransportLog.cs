@@ -36,6 +36,20 @@ internal static partial class Log
         }
     }
 
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Connection {Id}: {Buffered} bytes of input left unconsumed, over the limit of {Limit}; closing ({Suppressed} similar messages suppressed)")]
+    private static partial void InputLimitExceeded(ILogger logger, long id, int buffered, int limit, int suppressed);
+
+    private static readonly LogThrottle s_inputLimitThrottle = new(TimeSpan.FromSeconds(1));
+
+    /// <summary>Rate-limited: every peer can send a frame that never ends.</summary>
+    public static void InputLimitExceeded(ILogger logger, long id, int buffered, int limit)
+    {
+        if (logger.IsEnabled(LogLevel.Warning) && s_inputLimitThrottle.TryEnter(out int suppressed))
+        {
+            InputLimitExceeded(logger, id, buffered, limit, suppressed);
+        }
+    }
+
     [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "Connection {Id}: idle timeout")]
     public static partial void IdleTimeout(ILogger logger, long id);
 
