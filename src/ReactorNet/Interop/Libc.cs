@@ -114,9 +114,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint recv(int fd, byte* buf, nint len, int flags);
 
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial nint send(int fd, byte* buf, nint len, int flags);
-
     /// <summary>Gathers like <c>writev</c>, but takes flags: the queued-output path needs MSG_NOSIGNAL too.</summary>
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint sendmsg(int fd, MsgHdr* msg, int flags);

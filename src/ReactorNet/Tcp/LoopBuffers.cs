@@ -29,8 +29,20 @@ internal sealed unsafe class LoopBuffers
 
     public byte* ReadPointer { get; }
 
-    public static LoopBuffers For(Reactor reactor) =>
-        reactor.TransportState as LoopBuffers ?? (LoopBuffers)(reactor.TransportState = new LoopBuffers());
+    /// <summary>Connections whose gathered output the loop writes before it blocks again.</summary>
+    public PendingFlushes PendingFlushes { get; } = new();
+
+    public static LoopBuffers For(Reactor reactor)
+    {
+        if (reactor.TransportState is LoopBuffers buffers)
+        {
+            return buffers;
+        }
+        buffers = new LoopBuffers();
+        reactor.TransportState = buffers;
+        reactor.BeforeBlock = buffers.PendingFlushes.FlushAll;
+        return buffers;
+    }
 
     public byte[] RentSegment() => _free.TryPop(out byte[]? segment) ? segment : GC.AllocateUninitializedArray<byte>(SegmentSize, pinned: true);
 

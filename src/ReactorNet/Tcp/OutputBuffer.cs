@@ -3,9 +3,9 @@ using ReactorNet.Interop;
 namespace ReactorNet.Tcp;
 
 /// <summary>
-/// Output a connection could not send yet: a FIFO of fixed-size pinned segments borrowed from
-/// the loop's pool, written with one <c>sendmsg</c> of up to <see cref="MaxIov"/> segments. Empty
-/// (the common case: the direct send took everything) it holds no memory at all.
+/// Output a connection gathered and has not sent yet: a FIFO of fixed-size pinned segments
+/// borrowed from the loop's pool, written with one <c>sendmsg</c> of up to <see cref="MaxIov"/>
+/// segments. Empty (the common case between batches) it holds no memory at all.
 /// </summary>
 internal sealed unsafe class OutputBuffer
 {
@@ -18,6 +18,7 @@ internal sealed unsafe class OutputBuffer
     private int _count;     // segments in use
     private int _headOffset; // bytes of the first segment already sent
     private int _tailLength; // bytes used in the last segment
+    private int _reported;   // bytes the pending-output metric counts: what a write left behind, not a batch being gathered
 
     public OutputBuffer(LoopBuffers pool, ReactorMetrics metrics)
     {
@@ -30,7 +31,6 @@ internal sealed unsafe class OutputBuffer
     public void Append(ReadOnlySpan<byte> data)
     {
         Length += data.Length;
-        _metrics.PendingOutput(data.Length);
         while (!data.IsEmpty)
         {
             if (_count == 0 || _tailLength == LoopBuffers.SegmentSize)
@@ -69,16 +69,20 @@ internal sealed unsafe class OutputBuffer
         while (written < 0 && Errno.Last == Errno.EINTR);
         if (written < 0)
         {
-            return -Errno.Last;
+            int errno = Errno.Last;
+            Report();
+            return -errno;
         }
         Consume((int)written);
+        Report();
         return written;
     }
 
     /// <summary>Returns every segment to the pool.</summary>
     public void Clear()
     {
-        _metrics.PendingOutput(-Length);
+        _metrics.PendingOutput(-_reported);
+        _reported = 0;
         while (_count > 0)
         {
             RemoveHead();
@@ -89,7 +93,6 @@ internal sealed unsafe class OutputBuffer
     private void Consume(int bytes)
     {
         Length -= bytes;
-        _metrics.PendingOutput(-bytes);
         while (bytes > 0)
         {
             int inHead = (_count == 1 ? _tailLength : LoopBuffers.SegmentSize) - _headOffset;
@@ -104,6 +107,16 @@ internal sealed unsafe class OutputBuffer
         if (_count == 0)
         {
             _headOffset = _tailLength = 0;
+        }
+    }
+
+    /// <summary>Brings the metric to what is left after a write; no call when a batch was written whole.</summary>
+    private void Report()
+    {
+        if (Length != _reported)
+        {
+            _metrics.PendingOutput(Length - _reported);
+            _reported = Length;
         }
     }
 

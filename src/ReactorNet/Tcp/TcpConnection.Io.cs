@@ -9,6 +9,25 @@ public sealed unsafe partial class TcpConnection
 
     void IEventHandler.OnEvent(Registration registration, Readiness readiness)
     {
+        // Sends made while this connection's events are handled are gathered and written once,
+        // at the end (TcpConnection.Batch.cs).
+        _batching = true;
+        try
+        {
+            HandleEvent(readiness);
+        }
+        finally
+        {
+            _batching = false;
+        }
+        if (!_closed)
+        {
+            EndBatch();
+        }
+    }
+
+    private void HandleEvent(Readiness readiness)
+    {
         bool hangUp = (readiness & Readiness.HangUp) != 0;
         bool error = (readiness & Readiness.Error) != 0;
         _hangUpSeen |= hangUp;
@@ -24,9 +43,9 @@ public sealed unsafe partial class TcpConnection
         {
             return;
         }
-        if ((readiness & Readiness.Writable) != 0 || ((hangUp || error) && _output.Length > 0))
+        if (((readiness & Readiness.Writable) != 0 || hangUp || error) && _output.Length > 0)
         {
-            Flush();
+            WriteOutput(); // EPOLLOUT (or the last chance before a hang-up): the end of the dispatch completes it
         }
         if (_closed)
         {
@@ -109,34 +128,5 @@ public sealed unsafe partial class TcpConnection
             // Both FINs exchanged and everything read: nothing was discarded.
             CloseNow(CloseReason.Graceful, null, reset: false);
         }
-    }
-
-    private void Flush()
-    {
-        while (_output.Length > 0)
-        {
-            long n = _output.WriteTo(_fd);
-            if (n < 0)
-            {
-                int errno = (int)-n;
-                if (errno == Errno.EAGAIN)
-                {
-                    break;
-                }
-                CloseNow(CloseReason.Reset, new SystemCallException("sendmsg", errno), reset: false);
-                return;
-            }
-            Consumed(n);
-            BytesSent += n;
-            _lastActivity = Reactor.LoopTimestamp;
-            Reactor.Metrics.BytesSent(n);
-        }
-        UpdateWritability();
-        if (_closed)
-        {
-            return;
-        }
-        TrySendFin();
-        UpdateInterest();
     }
 }

@@ -17,7 +17,6 @@ public sealed unsafe partial class TcpConnection
 
     private long _sendState;     // pending bytes | SendsRefused
     private int _unwritable;     // 1 from crossing the high-water mark (any thread) until drained below the low-water mark (loop)
-    private int _sendsInFlight;  // cross-thread sends posted to the loop and not yet landed
 
     private enum Reservation
     {
@@ -41,9 +40,14 @@ public sealed unsafe partial class TcpConnection
     public bool IsWritable => Volatile.Read(ref _unwritable) == 0 && (Volatile.Read(ref _sendState) & SendsRefused) == 0;
 
     /// <summary>
-    /// Sends <paramref name="data"/>. On the loop thread it is written at once as far as the socket
-    /// takes it and the rest is queued (no allocation unless queued memory has to grow). From
-    /// another thread the bytes are counted at once and copied, and the loop writes them.
+    /// Sends <paramref name="data"/>. On the loop thread the bytes are copied into the connection's
+    /// output and written together with the rest of the batch: when the dispatch of this
+    /// connection's events ends, or, for a send made elsewhere on the loop (a timer, posted work,
+    /// another connection's handler), right before the loop blocks again; earlier once 64 KiB are
+    /// gathered, or on <see cref="Flush"/>. From another thread the bytes are counted at once and
+    /// copied, and the loop writes them as soon as they reach it. Never runs a handler callback
+    /// inside the call (writability changes and a close it causes are reported afterwards).
+    /// Allocates nothing in steady state.
     /// </summary>
     /// <param name="data">The bytes.</param>
     /// <returns>
@@ -57,44 +61,6 @@ public sealed unsafe partial class TcpConnection
         Reactor.IsInLoopThread ? SendInLoop(data) : SendFromOtherThread(data);
 
     private void RefuseSends() => Interlocked.Or(ref _sendState, SendsRefused);
-
-    private bool SendInLoop(ReadOnlySpan<byte> data)
-    {
-        if (Volatile.Read(ref _sendState) == 0)
-        {
-            // Fast path: accepting sends and nothing pending, so the bytes may go straight to the kernel.
-            long written = WriteDirect(data);
-            if (written == data.Length)
-            {
-                return true;
-            }
-            // The rest is queued even if another thread asked to close meanwhile: part of it is
-            // already on the wire, and the close waits for the count to reach zero.
-            return written >= 0 && Queue(data[(int)written..], ignoreRefusal: true);
-        }
-        if (Volatile.Read(ref _sendsInFlight) != 0)
-        {
-            // Sends from other threads are still queued for the loop: go behind them, so that bytes
-            // sent before (in any thread's order that the application synchronised) stay before.
-            return SendFromOtherThread(data);
-        }
-        return Queue(data, ignoreRefusal: false);
-    }
-
-    /// <summary>Counts and queues bytes the kernel did not take; loop thread.</summary>
-    private bool Queue(ReadOnlySpan<byte> data, bool ignoreRefusal)
-    {
-        switch (Reserve(data.Length, ignoreRefusal))
-        {
-            case Reservation.Refused:
-                return false;
-            case Reservation.OverLimit:
-                ExceedOutputLimit(data.Length);
-                return false;
-        }
-        Append(data);
-        return true;
-    }
 
     private bool SendFromOtherThread(ReadOnlySpan<byte> data)
     {
@@ -110,13 +76,11 @@ public sealed unsafe partial class TcpConnection
         {
             return true;
         }
-        Interlocked.Increment(ref _sendsInFlight);
         byte[] copy = ArrayPool<byte>.Shared.Rent(data.Length);
         data.CopyTo(copy);
         if (!Reactor.Execute(static s => s.Connection.Land(s), new CrossThreadSend(this, copy, data.Length)))
         {
             // The reactor is disposed: nothing will be written, so the send did not happen.
-            Interlocked.Decrement(ref _sendsInFlight);
             Interlocked.Add(ref _sendState, -data.Length);
             ArrayPool<byte>.Shared.Return(copy);
             return false;
@@ -127,67 +91,18 @@ public sealed unsafe partial class TcpConnection
     /// <summary>A cross-thread send reaches the loop: its bytes were counted when it was accepted.</summary>
     private void Land(CrossThreadSend send)
     {
-        Interlocked.Decrement(ref _sendsInFlight);
-        ReadOnlySpan<byte> data = send.Data.AsSpan(0, send.Length);
         if (_closed)
         {
             Interlocked.Add(ref _sendState, -send.Length); // discarded with the connection
         }
-        else if (_output.Length == 0)
-        {
-            long n = WriteDirect(data);
-            Interlocked.Add(ref _sendState, -(n < 0 ? data.Length : n)); // written, or discarded by a reset
-            if (n >= 0 && n < data.Length)
-            {
-                Append(data[(int)n..]);
-            }
-            else if (n == data.Length)
-            {
-                UpdateWritability();
-                TrySendFin();
-            }
-        }
         else
         {
-            Append(data);
+            // Behind whatever the loop gathered: posted work is outside any dispatch, so the batch
+            // is written (and completed, callbacks included) at once.
+            _output.Append(send.Data.AsSpan(0, send.Length));
+            EndBatch();
         }
         ArrayPool<byte>.Shared.Return(send.Data);
-    }
-
-    /// <summary>Writes what the kernel takes at once; returns the count, or -1 if the connection was reset.</summary>
-    private long WriteDirect(ReadOnlySpan<byte> data)
-    {
-        int written = 0;
-        fixed (byte* p = data)
-        {
-            while (written < data.Length)
-            {
-                nint n = Libc.send(_fd, p + written, data.Length - written, Libc.MSG_NOSIGNAL);
-                if (n >= 0)
-                {
-                    written += (int)n;
-                    continue;
-                }
-                int errno = Errno.Last;
-                if (errno == Errno.EINTR)
-                {
-                    continue;
-                }
-                if (errno == Errno.EAGAIN)
-                {
-                    break;
-                }
-                CloseNow(CloseReason.Reset, new SystemCallException("send", errno), reset: false);
-                return -1;
-            }
-        }
-        if (written > 0)
-        {
-            BytesSent += written;
-            _lastActivity = Reactor.LoopTimestamp;
-            Reactor.Metrics.BytesSent(written);
-        }
-        return written;
     }
 
     /// <summary>
@@ -219,7 +134,7 @@ public sealed unsafe partial class TcpConnection
         if (pending + length >= _options.HighWaterMark && Volatile.Read(ref _unwritable) == 0 && Interlocked.Exchange(ref _unwritable, 1) == 0)
         {
             // Crossed the high-water mark: IsWritable is false from now on, on every thread. The
-            // loop tells the application (on the loop thread, Append does once the bytes are queued).
+            // loop tells the application (on the loop thread, when the batch completes).
             if (!Reactor.IsInLoopThread)
             {
                 _ = Reactor.Execute(static c => c.UpdateWritability(), this); // false: disposed, and the connection with it
@@ -233,20 +148,20 @@ public sealed unsafe partial class TcpConnection
         RefuseSends();
         long pending = Volatile.Read(ref _sendState) & PendingMask;
         Log.OutputLimitExceeded(Reactor.Logger, Id, pending + length, _options.MaxPendingOutputBytes);
-        _ = Reactor.Execute(static c => c.CloseNow(CloseReason.OutputLimitExceeded, null, reset: true), this);
-    }
-
-    /// <summary>Queues already-counted bytes; loop thread.</summary>
-    private void Append(ReadOnlySpan<byte> data)
-    {
-        if (_output.Length == 0)
+        if (!Reactor.IsInLoopThread)
         {
-            _lastWriteProgress = Reactor.LoopTimestamp; // the stall clock starts when output starts waiting
+            _ = Reactor.Execute(static c => c.CloseNow(CloseReason.OutputLimitExceeded, null, reset: true), this);
+            return;
         }
-        _output.Append(data);
-        ArmStallTimer();
-        UpdateWritability();
-        UpdateInterest();
+        // Posted, not run inline: TrySend never runs a callback (here OnClosed) inside the call.
+        try
+        {
+            Reactor.Post(static c => c.CloseNow(CloseReason.OutputLimitExceeded, null, reset: true), this);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The reactor is being disposed from a callback: its teardown closes the connection.
+        }
     }
 
     /// <summary>The kernel took <paramref name="bytes"/> queued bytes; loop thread.</summary>
@@ -261,6 +176,7 @@ public sealed unsafe partial class TcpConnection
     {
         Interlocked.Add(ref _sendState, -_output.Length);
         _output.Clear();
+        _awaitingWritable = false;
     }
 
     /// <summary>
@@ -270,21 +186,24 @@ public sealed unsafe partial class TcpConnection
     /// </summary>
     private void UpdateWritability()
     {
-        if (_closed)
+        // A loop: the callback may produce past the high-water mark again (sends are gathered, not
+        // reported inside TrySend), and that change must be told too, or the next drain would have
+        // no "writable" to report and a producer waiting for it would stall.
+        while (!_closed)
         {
-            return;
-        }
-        if (Volatile.Read(ref _unwritable) != 0 && PendingOutputBytes <= _options.LowWaterMark)
-        {
-            Volatile.Write(ref _unwritable, 0);
-            if (PendingOutputBytes >= _options.HighWaterMark)
+            if (Volatile.Read(ref _unwritable) != 0 && PendingOutputBytes <= _options.LowWaterMark)
             {
-                Volatile.Write(ref _unwritable, 1); // another thread crossed it again meanwhile
+                Volatile.Write(ref _unwritable, 0);
+                if (PendingOutputBytes >= _options.HighWaterMark)
+                {
+                    Volatile.Write(ref _unwritable, 1); // another thread crossed it again meanwhile
+                }
             }
-        }
-        bool writable = Volatile.Read(ref _unwritable) == 0;
-        if (writable != _toldWritable)
-        {
+            bool writable = Volatile.Read(ref _unwritable) == 0;
+            if (writable == _toldWritable)
+            {
+                return;
+            }
             _toldWritable = writable;
             UpdateInterest();
             if (writable)

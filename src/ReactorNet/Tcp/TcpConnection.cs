@@ -352,9 +352,9 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable
         {
             wanted |= Interest.Readable;
         }
-        if (_output.Length > 0)
+        if (_awaitingWritable)
         {
-            wanted |= Interest.Writable; // only while output is pending: an idle socket is always writable
+            wanted |= Interest.Writable; // only while the kernel refused output: an idle socket is always writable
         }
         if (paused && _hangUpSeen && !_peerFinished)
         {

@@ -9,7 +9,7 @@ namespace ReactorNet.Tests.Children;
 /// <summary>
 /// Child process for <see cref="Endpoints.SigPipeTests"/>: restores SIGPIPE to its default action
 /// (terminate; the .NET host ignores it) and then writes to connections whose peer is gone,
-/// through the direct send and through the queued flush. Without MSG_NOSIGNAL on either call
+/// through the batch write that follows a send and through the queued flush. Without MSG_NOSIGNAL on either call
 /// the kernel raises SIGPIPE and this process dies; with it, each write fails with EPIPE and the
 /// connection closes as reset. Prints one line per path and exits 0.
 /// </summary>
@@ -58,7 +58,8 @@ internal static partial class SigPipeProbe
         using var loop = new LoopHarness();
         using var server = new TcpServer(loop.Reactor, endPoint, () => handler);
 
-        // Direct send: the peer goes away and, before the loop can notice, the loop thread sends.
+        // Batch write: the peer goes away and, before the loop can notice, the loop thread sends;
+        // the gathered bytes are written (sendmsg) before the loop blocks again.
         using (var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
         {
             client.Connect(endPoint);
@@ -68,7 +69,7 @@ internal static partial class SigPipeProbe
                 client.Close();
                 return connection.TrySend("after the peer left"u8);
             });
-            Report("direct", accepted, LoopHarness.Wait(handler.Closed[connection.Id].Task));
+            Report("gathered", accepted, LoopHarness.Wait(handler.Closed[connection.Id].Task));
         }
 
         // Queued flush: output waits in the connection's buffer, the peer resets (it leaves unread

@@ -128,8 +128,9 @@ public sealed class BackpressureTests
         await client.SendAsync("go"u8.ToArray(), SocketFlags.None); // flood only once the client is surely connected
 
         (await handler.Closed.Task.WaitAsync(LoopHarness.Timeout)).Should().Be(CloseReason.OutputLimitExceeded);
-        await handler.FloodDone.Task.WaitAsync(LoopHarness.Timeout); // OnClosed ran inside the refused Send: let OnData finish
-        handler.RefusedAfterClose.Should().BeTrue();
+        await handler.FloodDone.Task.WaitAsync(LoopHarness.Timeout);
+        handler.Refused.Should().BeTrue();
+        handler.ClosedInsideTrySend.Should().BeFalse("the close is reported after the refused TrySend, not inside it");
         handler.SentBeforeRefusal.Should().BeLessThan(64L << 20, "the flood was cut off, not buffered");
     }
 
@@ -137,7 +138,11 @@ public sealed class BackpressureTests
     {
         public TaskCompletionSource<CloseReason> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public bool RefusedAfterClose { get; private set; }
+        private bool _inSend;
+
+        public bool Refused { get; private set; }
+
+        public bool ClosedInsideTrySend { get; private set; }
 
         public TaskCompletionSource FloodDone { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -148,9 +153,12 @@ public sealed class BackpressureTests
             var chunk = new byte[64 * 1024];
             for (int i = 0; i < 1024; i++) // 64 MiB, ignoring IsWritable
             {
-                if (!connection.TrySend(chunk))
+                _inSend = true;
+                bool taken = connection.TrySend(chunk);
+                _inSend = false;
+                if (!taken)
                 {
-                    RefusedAfterClose = connection.IsClosed;
+                    Refused = true;
                     break;
                 }
                 SentBeforeRefusal += chunk.Length;
@@ -159,6 +167,10 @@ public sealed class BackpressureTests
             return data.Length;
         }
 
-        public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed.TrySetResult(reason);
+        public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error)
+        {
+            ClosedInsideTrySend |= _inSend;
+            Closed.TrySetResult(reason);
+        }
     }
 }
