@@ -18,6 +18,9 @@ public sealed class HostedTcpConnectionOptions
     /// <summary>See <see cref="TcpConnectionOptions.MaxPendingOutputBytes"/>.</summary>
     public int? MaxPendingOutputBytes { get; set; }
 
+    /// <summary>See <see cref="TcpConnectionOptions.MaxInputBufferBytes"/>.</summary>
+    public int? MaxInputBufferBytes { get; set; }
+
     /// <summary>See <see cref="TcpConnectionOptions.IdleTimeout"/> (configuration: <c>hh:mm:ss</c>).</summary>
     public TimeSpan? IdleTimeout { get; set; }
 
@@ -43,6 +46,7 @@ public sealed class HostedTcpConnectionOptions
             HighWaterMark = HighWaterMark ?? defaults.HighWaterMark,
             LowWaterMark = LowWaterMark ?? defaults.LowWaterMark,
             MaxPendingOutputBytes = MaxPendingOutputBytes ?? defaults.MaxPendingOutputBytes,
+            MaxInputBufferBytes = MaxInputBufferBytes ?? defaults.MaxInputBufferBytes,
             IdleTimeout = IdleTimeout ?? defaults.IdleTimeout,
             CloseTimeout = CloseTimeout ?? defaults.CloseTimeout,
             NoDelay = NoDelay ?? defaults.NoDelay,
