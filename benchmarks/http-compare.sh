@@ -174,7 +174,8 @@ for round in $(seq "$ROUNDS"); do
       stop "$server"
       rps=$(awk '$1 == "Requests/sec:" { print $2 }' "$work/wrk.txt")
       requests=$(awk '$2 == "requests" && $3 == "in" { print $1 }' "$work/wrk.txt")
-      p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk.txt")
+      # With pipelining wrk often prints 0.00us for its upper percentiles: no figure, not a zero.
+      p99=$(awk '$1 == "99%" && $2 !~ /^0(\.0*)?[um]?s$/ { print $2 }' "$work/wrk.txt")
       notes=$(grep -E 'Socket errors|Non-2xx' "$work/wrk.txt" | sed 's/^ *//' | tr '\n' ' ' || true)
       [ "$watched_rc" = 0 ] || notes="$notes wrk exit $watched_rc"
       [ "$alive" = 1 ] || notes="$notes the server exited"
@@ -198,6 +199,8 @@ mkdir -p "$(dirname "$OUT")"
   echo "Pipelined runs send 16 requests per write (\`benchmarks/http-pipeline.lua\`); wrk counts every response."
   echo "Server CPU: utime + stime (process and children) from /proc/PID/stat over the measured run, as % of one core and"
   echo "per request; peak RSS is VmHWM (summed over nginx's master and worker), threads the most seen during the run."
+  echo "p99 is wrk's (\`--latency\`), median over the rounds that have one; for pipelined runs wrk times whole batches and"
+  echo "often prints 0.00us for its upper percentiles, shown as \"-\"."
   for w in $WORKLOADS; do
     echo
     echo "## $(workload_title "$w")"
@@ -215,7 +218,8 @@ mkdir -p "$(dirname "$OUT")"
       # shellcheck disable=SC2046
       us=$(median $(awk -F'\t' -v w="$w" -v k="$kind" '$2 == w && $3 == k && $6 > 0 { print $8 * 1e6 / $6 }' "$raw"))
       notes=$(awk -F'\t' -v w="$w" -v k="$kind" '$2 == w && $3 == k && $12 ~ /[^ ]/ { printf "%sround %s: %s", sep, $1, $12; sep = "; " }' "$raw")
-      echo "| $(label "$kind") | $(grouped "$rps") | $ratio | $(grouped "$(med "$w" "$kind" 7)") | $pct | $(awk -v u="$us" 'BEGIN { printf "%.2f", u }') | $(mib "$(med "$w" "$kind" 10)") | $(med "$w" "$kind" 11) | $notes |"
+      p99=$(med "$w" "$kind" 7)
+      echo "| $(label "$kind") | $(grouped "$rps") | $ratio | $([ -n "$p99" ] && grouped "$p99" || echo "-") | $pct | $(awk -v u="$us" 'BEGIN { printf "%.2f", u }') | $(mib "$(med "$w" "$kind" 10)") | $(med "$w" "$kind" 11) | $notes |"
     done
   done
 } >"$OUT"

@@ -8,12 +8,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # build PROJECT -> the path of its main assembly. Release, into this run's own artifacts directory:
 # other builds in the same tree (a developer's, a test run's) neither disturb it nor are disturbed.
+# BENCH_ARTIFACTS=DIR keeps the builds in DIR instead, so that scripts run one after another
+# rebuild only what changed (never point two scripts running at once at the same DIR).
 build() {
-  local project=$1
-  dotnet build "$project" -c Release -nologo -v quiet --artifacts-path "$work/artifacts" >"$work/build.log" 2>&1 ||
+  local project=$1 artifacts=${BENCH_ARTIFACTS:-$work/artifacts}
+  dotnet build "$project" -c Release -nologo -v quiet --artifacts-path "$artifacts" >"$work/build.log" 2>&1 ||
     { cat "$work/build.log" >&2; return 1; }
   dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration=Release \
-    -p:UseArtifactsOutput=true -p:ArtifactsPath="$work/artifacts"
+    -p:UseArtifactsOutput=true -p:ArtifactsPath="$artifacts"
 }
 
 # need_tool COMMAND DEBIAN-PACKAGE: installs the package when the command is missing (apt-get
