@@ -130,6 +130,12 @@ public sealed partial class Reactor
         Execute(static t => t.Reactor._timers.Remove(t), timer);
     }
 
+    /// <summary>Test seam: see <see cref="TimerQueue.StartingHook"/>. Loop thread, or before the loop runs.</summary>
+    internal Action<ReactorTimer>? TimerStartingHook
+    {
+        set => _timers.StartingHook = value;
+    }
+
     /// <summary>Timers waiting to fire.</summary>
     public int PendingTimerCount => _timers.Count;
 

@@ -24,31 +24,43 @@ public sealed class ReactorTimer : IDisposable
     /// <summary>Position in the timer heap, or -1 while not queued.</summary>
     internal int HeapIndex { get; set; } = -1;
 
-    private volatile bool _cancelled;
+    // One state word decides between Cancel and the loop starting the callback (M12): the loop
+    // moves Pending -> Running with a CAS right before each call, Cancel swaps in Cancelled. A
+    // separate flag checked before the call left a window in which a Cancel could return and the
+    // callback still start.
+    private const int Pending = 0;
+    private const int Running = 1;
+    private const int Cancelled = 2;
+    private int _state;
 
     /// <summary>The reactor that runs this timer.</summary>
     public Reactor Reactor { get; }
 
     /// <summary>Whether <see cref="Cancel"/> was called.</summary>
-    public bool IsCancelled => _cancelled;
+    public bool IsCancelled => Volatile.Read(ref _state) == Cancelled;
 
     /// <summary>Whether the timer will still fire (not cancelled and, if one-shot, not yet fired).</summary>
-    public bool IsActive => !_cancelled && (HeapIndex >= 0 || PeriodTicks > 0 || !Fired);
+    public bool IsActive => !IsCancelled && (HeapIndex >= 0 || PeriodTicks > 0 || !Fired);
 
     internal bool Fired { get; set; }
 
+    /// <summary>Loop thread: claims the start of one call; false when the timer was cancelled first.</summary>
+    internal bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Pending) == Pending;
+
+    /// <summary>Loop thread: the call returned; a Cancel that came during it keeps the timer cancelled.</summary>
+    internal void Finish() => Interlocked.CompareExchange(ref _state, Pending, Running);
+
     /// <summary>
     /// Cancels the timer; safe from any thread, idempotent. Once it returns, the callback never
-    /// starts again, whichever thread called it: the loop checks the flag right before each call.
-    /// Called from another thread, a callback that is already running may finish.
+    /// starts again, whichever thread called it: Cancel and the loop's start of each call are one
+    /// atomic decision. Called from another thread while a call is already running, that call may finish.
     /// </summary>
     public void Cancel()
     {
-        if (_cancelled)
+        if (Interlocked.Exchange(ref _state, Cancelled) == Cancelled)
         {
             return;
         }
-        _cancelled = true;
         Reactor.CancelTimer(this);
     }
 

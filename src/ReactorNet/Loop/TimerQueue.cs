@@ -18,6 +18,12 @@ internal sealed class TimerQueue
 
     public int Count => _count;
 
+    /// <summary>
+    /// Test seam: called on the loop thread at the last moment before a due timer's callback
+    /// starts, so a test can cancel from another thread exactly there. Null in production.
+    /// </summary>
+    internal Action<ReactorTimer>? StartingHook { get; set; }
+
     public void Add(ReactorTimer timer)
     {
         if (timer.DueTimestamp <= _passNow)
@@ -73,7 +79,8 @@ internal sealed class TimerQueue
     /// <summary>
     /// Fires every timer due at <paramref name="now"/> (a snapshot), each at most once, re-queueing
     /// periodic ones strictly after <paramref name="now"/>. A timer cancelled from another thread
-    /// whose removal is still queued behind this pass is dropped here, not run (M12).
+    /// whose removal is still queued behind this pass is dropped here, not run: the start of each
+    /// call is a CAS on the timer's state that a Cancel either beats or loses to (M12).
     /// </summary>
     public void RunDue(long now, Action<Exception> onError)
     {
@@ -84,9 +91,10 @@ internal sealed class TimerQueue
             {
                 ReactorTimer timer = _heap[0];
                 Remove(timer);
-                if (timer.IsCancelled)
+                StartingHook?.Invoke(timer);
+                if (!timer.TryStart())
                 {
-                    continue;
+                    continue; // cancelled (its removal may still be queued behind this pass)
                 }
                 if (timer.PeriodTicks > 0)
                 {
@@ -106,6 +114,10 @@ internal sealed class TimerQueue
                 catch (Exception ex)
                 {
                     onError(ex);
+                }
+                finally
+                {
+                    timer.Finish();
                 }
             }
         }
