@@ -136,6 +136,9 @@ public sealed partial class Reactor
         set => _timers.StartingHook = value;
     }
 
+    /// <summary>Work items queued and not yet run (the metric <c>reactor.work.pending</c>).</summary>
+    internal int PendingWorkCount => _work.Count;
+
     /// <summary>Timers waiting to fire.</summary>
     public int PendingTimerCount => _timers.Count;
 

@@ -259,15 +259,24 @@ public sealed unsafe partial class Reactor : IDisposable
     {
         try
         {
-            while (!_stopRequested && !IsDisposed)
+            try
             {
-                RunOnce();
+                while (!_stopRequested && !IsDisposed)
+                {
+                    RunOnce();
+                }
             }
-            _work.RunAll(_logCallbackFault);
-            BeforeBlock?.Invoke();
-            if (IsDisposed)
+            finally
             {
-                Teardown();
+                // Also when a round threw (the loop then ends, and Completion faults): work queued
+                // for this loop must not be stranded, or whoever waits for it (a server's Dispose
+                // waiting for its sweep) would wait for ever.
+                _work.RunAll(_logCallbackFault);
+                BeforeBlock?.Invoke();
+                if (IsDisposed)
+                {
+                    Teardown();
+                }
             }
         }
         finally
@@ -275,12 +284,12 @@ public sealed unsafe partial class Reactor : IDisposable
             _stopRequested = false;
             Interlocked.Exchange(ref _loopThread, null); // a full fence: the HasWork read below sees a racing Execute's item
             _exited.Set();
-        }
-        // Execute calls that queued work while this loop was leaving found it "running" and only
-        // woke it: run their work now, as the loop they were promised.
-        if (_work.HasWork && !IsDisposed)
-        {
-            RunQueueIfIdle();
+            // Execute calls that queued work while this loop was leaving found it "running" and only
+            // woke it: run their work now, as the loop they were promised.
+            if (_work.HasWork && !IsDisposed)
+            {
+                RunQueueIfIdle();
+            }
         }
     }
 
