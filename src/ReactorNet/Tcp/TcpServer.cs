@@ -145,7 +145,8 @@ public sealed class TcpServer : IDisposable
         }
         StopListening();
         bool onALoop = _loops.Any(l => l.IsInLoopThread);
-        using var swept = new CountdownEvent(_loops.Length);
+        // Not disposed when we do not wait: the other loops' sweeps still signal it later.
+        var swept = new CountdownEvent(_loops.Length);
         for (int i = 0; i < _loops.Length; i++)
         {
             var sweep = new Sweep(this, i, swept);
@@ -157,6 +158,7 @@ public sealed class TcpServer : IDisposable
         if (!onALoop)
         {
             swept.Wait();
+            swept.Dispose();
         }
     }
 
