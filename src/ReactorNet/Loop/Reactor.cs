@@ -472,7 +472,17 @@ public sealed unsafe partial class Reactor : IDisposable
     private void RunOnce()
     {
         int timeout = _work.HasWork || _stopRequested ? 0 : _timers.MillisecondsUntilNext(Stopwatch.GetTimestamp());
-        int count = timeout != 0 && _spinTicks > 0 ? Spin() : 0;
+        int count = 0;
+        if (timeout != 0 && _spinTicks > 0)
+        {
+            count = Spin();
+            if (count == 0)
+            {
+                // The spin ended without events: at the earliest timer's due time (sleep no more), or
+                // when its budget ran out (sleep for what is left until the timer).
+                timeout = _work.HasWork || _stopRequested ? 0 : _timers.MillisecondsUntilNext(Stopwatch.GetTimestamp());
+            }
+        }
         if (count == 0)
         {
             count = Libc.epoll_wait(_epollFd, _events, _maxEvents, timeout);
@@ -507,10 +517,14 @@ public sealed unsafe partial class Reactor : IDisposable
         }
     }
 
-    /// <summary>Polls without sleeping for up to <see cref="ReactorOptions.SpinBeforeBlock"/>.</summary>
+    /// <summary>
+    /// Polls without sleeping for up to <see cref="ReactorOptions.SpinBeforeBlock"/>, but never past
+    /// the earliest timer's due time: a spinning loop fires its timers on time.
+    /// </summary>
     private int Spin()
     {
-        long deadline = Stopwatch.GetTimestamp() + _spinTicks;
+        long now = Stopwatch.GetTimestamp();
+        long deadline = Math.Min(Timeouts.Deadline(now, _spinTicks), _timers.NextDue);
         do
         {
             int count = Libc.epoll_wait(_epollFd, _events, _maxEvents, 0);

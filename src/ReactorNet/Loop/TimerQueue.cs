@@ -64,6 +64,9 @@ internal sealed class TimerQueue
         }
     }
 
+    /// <summary>The earliest timer's due time (Stopwatch timestamp); <see cref="Timeouts.Never"/> if none.</summary>
+    public long NextDue => _count == 0 ? Timeouts.Never : _heap[0].DueTimestamp;
+
     /// <summary>Milliseconds until the earliest timer, rounded up so the loop never wakes early and spins; -1 if none.</summary>
     public int MillisecondsUntilNext(long now)
     {

@@ -55,3 +55,22 @@ public sealed class TimerCancelRaceTests
         timer!.IsActive.Should().BeFalse();
     }
 }
+
+/// <summary>A spinning loop must fire timers on time, not when its spin budget ends.</summary>
+public sealed class SpinTimerTests
+{
+    [Fact]
+    public void A_loop_that_spins_fires_a_timer_due_before_the_spin_would_end()
+    {
+        // A spin budget far longer than the test waits: only a spin that stops at the timer's
+        // due time lets the timer fire in time.
+        using var loop = new LoopHarness(new ReactorOptions { SpinBeforeBlock = TimeSpan.FromMinutes(5) });
+        loop.Invoke(() => 0).Should().Be(0);
+        for (int i = 0; i < 3; i++)
+        {
+            var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            loop.Reactor.Schedule(TimeSpan.FromMilliseconds(50), () => fired.SetResult());
+            LoopHarness.Wait(fired.Task);
+        }
+    }
+}
