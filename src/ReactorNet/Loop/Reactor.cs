@@ -123,6 +123,9 @@ public sealed unsafe partial class Reactor : IDisposable
 
     internal ReactorMetrics Metrics { get; }
 
+    /// <summary>The rate limit of the transport's output-limit warning on this loop (any thread).</summary>
+    internal LogThrottle OutputLimitLog { get; } = new(TimeSpan.FromSeconds(1));
+
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>

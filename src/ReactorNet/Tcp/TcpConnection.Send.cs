@@ -147,7 +147,7 @@ public sealed unsafe partial class TcpConnection
     {
         RefuseSends();
         long pending = Volatile.Read(ref _sendState) & PendingMask;
-        Log.OutputLimitExceeded(Reactor.Logger, Id, pending + length, _options.MaxPendingOutputBytes);
+        Log.OutputLimitExceeded(Reactor.Logger, Id, pending + length, _options.MaxPendingOutputBytes, Reactor.OutputLimitLog);
         if (!Reactor.IsInLoopThread)
         {
             _ = Reactor.Execute(static c => c.CloseNow(CloseReason.OutputLimitExceeded, null, reset: true), this);

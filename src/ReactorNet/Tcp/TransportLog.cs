@@ -25,12 +25,13 @@ internal static partial class Log
     [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Connection {Id}: a send would bring pending output to {Pending} bytes, over the limit of {Limit}; closing ({Suppressed} similar messages suppressed)")]
     private static partial void OutputLimitExceeded(ILogger logger, long id, long pending, int limit, int suppressed);
 
-    private static readonly LogThrottle s_outputLimitThrottle = new(TimeSpan.FromSeconds(1));
-
-    /// <summary>Rate-limited: every peer that stops reading can trigger it.</summary>
-    public static void OutputLimitExceeded(ILogger logger, long id, long pending, int limit)
+    /// <summary>
+    /// Rate-limited through the loop's <paramref name="throttle"/>: every peer that stops reading can
+    /// trigger it. Per loop, not per process, so one reactor's peers never silence another's warning.
+    /// </summary>
+    public static void OutputLimitExceeded(ILogger logger, long id, long pending, int limit, LogThrottle throttle)
     {
-        if (logger.IsEnabled(LogLevel.Warning) && s_outputLimitThrottle.TryEnter(out int suppressed))
+        if (logger.IsEnabled(LogLevel.Warning) && throttle.TryEnter(out int suppressed))
         {
             OutputLimitExceeded(logger, id, pending, limit, suppressed);
         }
