@@ -48,9 +48,16 @@ internal sealed unsafe partial class SocketFile
         // statx has one layout on every architecture (struct stat differs between x64 and arm64).
         byte* buffer = stackalloc byte[256];
         id = default;
-        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO, buffer) < 0)
+        try
         {
-            return false;
+            if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO, buffer) < 0)
+            {
+                return false;
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false; // a C library older than statx (glibc < 2.28): the file cannot be identified, so it is never unlinked
         }
         int mode = *(ushort*)(buffer + 28);
         if ((mode & S_IFMT) != S_IFSOCK)

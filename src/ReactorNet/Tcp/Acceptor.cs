@@ -78,8 +78,19 @@ internal sealed unsafe class Acceptor : IEventHandler, IReactorShutdownHandler
     }
 
     /// <summary>Stops accepting and closes the listener and the spare descriptor.</summary>
-    /// <remarks>Refused by a disposed reactor, whose teardown has already stopped every registered acceptor.</remarks>
-    public void Stop() => _ = Reactor.Execute(static a => a.StopInLoop(), this);
+    /// <remarks>
+    /// A disposed reactor refuses the work. Its teardown has stopped every registered acceptor; one
+    /// that never got registered (the server failed before starting it) is closed here, on the
+    /// calling thread: the queue is closed, so no loop will ever touch this acceptor again, and the
+    /// queue's lock orders the loop's last write of the registration before this read.
+    /// </remarks>
+    public void Stop()
+    {
+        if (!Reactor.Execute(static a => a.StopInLoop(), this) && _registration.Reactor is null)
+        {
+            StopInLoop();
+        }
+    }
 
     /// <summary>The reactor is being disposed: stop listening and release both descriptors.</summary>
     void IReactorShutdownHandler.OnReactorShutdown() => StopInLoop();

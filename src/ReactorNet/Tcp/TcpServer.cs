@@ -75,21 +75,24 @@ public sealed class TcpServer : IDisposable
                 // Port 0 picks a port once; the other listeners join that port.
                 EndPoint bindTo = i == 0 ? endPoint : _acceptors[0].LocalEndPoint;
                 _acceptors[i] = new Acceptor(this, loops[i], bindTo, _options);
+                if (i == 0 && endPoint is System.Net.Sockets.UnixDomainSocketEndPoint unix && !SockAddr.IsAbstract(unix))
+                {
+                    _socketFile = SocketFile.Record(unix.ToString()); // bind just created it: remember which file is ours
+                }
             }
         }
         catch
         {
+            // Whatever failed (a later bind, recording the socket file), nothing created so far may
+            // outlive the constructor: every listener is closed and the socket file unlinked.
             foreach (Acceptor? acceptor in _acceptors)
             {
                 acceptor?.Stop();
             }
+            _socketFile?.Remove();
             throw;
         }
         LocalEndPoint = _acceptors[0].LocalEndPoint;
-        if (endPoint is System.Net.Sockets.UnixDomainSocketEndPoint unix && !SockAddr.IsAbstract(unix))
-        {
-            _socketFile = SocketFile.Record(unix.ToString()); // bind just created it: remember which file is ours
-        }
         foreach (Acceptor acceptor in _acceptors)
         {
             if (!acceptor.Start())

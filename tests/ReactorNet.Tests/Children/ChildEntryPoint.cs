@@ -10,7 +10,7 @@ internal static class ChildEntryPoint
     public static int Main(string[] args) => args switch
     {
         [SigPipeProbe.Name] => SigPipeProbe.Run(),
-        ["first-bind" or "reactor-emfile", ..] => ReactorNet.Tests.Support.ChildScenarios.Run(args),
+        ["first-bind" or "reactor-emfile" or "server-emfile", ..] => ReactorNet.Tests.Support.ChildScenarios.Run(args),
         _ => 64, // EX_USAGE
     };
 }

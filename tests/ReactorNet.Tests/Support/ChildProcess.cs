@@ -66,6 +66,7 @@ internal static class ChildScenarios
             {
                 "first-bind" => FirstBind(int.Parse(args[1])),
                 "reactor-emfile" => ReactorUnderEmfile(),
+                "server-emfile" => ServerUnderEmfileOnPartlyDisposedGroup(),
                 _ => 64,
             };
         }
@@ -150,6 +151,61 @@ internal static class ChildScenarios
             close(fd);
         }
         Console.WriteLine($"OUTCOME={outcome} STDIN_BEFORE={stdinOpen} STDIN_AFTER={stdinStillOpen} OURS_CLOSED={lost} EPOLL_RELEASED={epollClosed}");
+        return 0;
+    }
+
+    /// <summary>
+    /// A ReusePort server on a group whose first loop is disposed: exactly two descriptors are free,
+    /// so the first listener (socket + spare /dev/null) is made and the second socket fails with
+    /// EMFILE. The first listener's loop refuses the stop; both descriptors must be free again.
+    /// </summary>
+    private static unsafe int ServerUnderEmfileOnPartlyDisposedGroup()
+    {
+        var loopback = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0);
+        var options = new ReactorNet.Tcp.TcpServerOptions { ReusePort = true };
+        using var group = new ReactorGroup(2);
+        new ReactorNet.Tcp.TcpServer(group, loopback, () => null!, options).Dispose(); // warm up every code path
+        group.Reactors[0].Dispose();
+        RLimit limit;
+        if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        {
+            return 71;
+        }
+        limit.Current = Math.Min(limit.Maximum, 512);
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+        {
+            return 72;
+        }
+        var ours = new List<int>();
+        while (true)
+        {
+            int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+            {
+                break;
+            }
+            ours.Add(fd);
+        }
+        int[] freed = [ours[^2], ours[^1]];
+        close(freed[0]);
+        close(freed[1]);
+        ours.RemoveRange(ours.Count - 2, 2);
+        string outcome;
+        try
+        {
+            using var server = new ReactorNet.Tcp.TcpServer(group, loopback, () => null!, options);
+            outcome = "CREATED";
+        }
+        catch (SystemCallException ex)
+        {
+            outcome = ex.Call + ":" + ex.ErrorName;
+        }
+        int stillOpen = freed.Count(fd => fcntl(fd, F_GETFD) >= 0);
+        foreach (int fd in ours)
+        {
+            close(fd);
+        }
+        Console.WriteLine($"OUTCOME={outcome} STILL_OPEN={stillOpen}");
         return 0;
     }
 
