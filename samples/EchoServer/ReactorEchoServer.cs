@@ -49,7 +49,9 @@ public sealed class ReactorEchoServer : IDisposable
             {
                 Backlog = backlog,
                 MaxConnections = maxConnections,
-                Connection = new TcpConnectionOptions { IdleTimeout = idleTimeout },
+                // Each connection may queue up to 16 MiB for a slow reader (the library default); the
+                // loop-wide cap bounds what all of a loop's slow readers hold together.
+                Connection = new TcpConnectionOptions { IdleTimeout = idleTimeout, MaxLoopPendingOutputBytes = 256L << 20 },
             });
             _loops.Start();
         }

@@ -27,6 +27,9 @@ public sealed class HostedTcpConnectionOptions
     /// <summary>See <see cref="TcpConnectionOptions.CloseTimeout"/> (configuration: <c>hh:mm:ss</c>).</summary>
     public TimeSpan? CloseTimeout { get; set; }
 
+    /// <summary>See <see cref="TcpConnectionOptions.MaxLoopPendingOutputBytes"/>.</summary>
+    public long? MaxLoopPendingOutputBytes { get; set; }
+
     /// <summary>See <see cref="TcpConnectionOptions.NoDelay"/>.</summary>
     public bool? NoDelay { get; set; }
 
@@ -49,6 +52,7 @@ public sealed class HostedTcpConnectionOptions
             MaxInputBufferBytes = MaxInputBufferBytes ?? defaults.MaxInputBufferBytes,
             IdleTimeout = IdleTimeout ?? defaults.IdleTimeout,
             CloseTimeout = CloseTimeout ?? defaults.CloseTimeout,
+            MaxLoopPendingOutputBytes = MaxLoopPendingOutputBytes ?? defaults.MaxLoopPendingOutputBytes,
             NoDelay = NoDelay ?? defaults.NoDelay,
             PauseReadingAtHighWaterMark = PauseReadingAtHighWaterMark ?? defaults.PauseReadingAtHighWaterMark,
             WriteStallTimeout = WriteStallTimeout ?? defaults.WriteStallTimeout,

@@ -7,7 +7,8 @@ namespace ReactorNet.Tcp;
 /// Memory one loop shares among its connections: a single read buffer (a loop reads one socket
 /// at a time, so 10,000 idle connections own no read buffer at all) and a pool of output
 /// segments. Both are pinned (allocated on the pinned object heap), so their addresses go
-/// straight to recv/sendmsg. Loop thread only: no locks.
+/// straight to recv/sendmsg. Loop thread only, no locks; except the loop-wide output count, which
+/// any thread's TrySend updates atomically.
 /// </summary>
 internal sealed unsafe class LoopBuffers
 {
@@ -18,6 +19,7 @@ internal sealed unsafe class LoopBuffers
     private const int MaxPooledSegments = 256;
 
     private readonly Stack<byte[]> _free = new();
+    private long _pendingOutput; // bytes reserved by connections with a loop-wide cap, any thread
 
     private LoopBuffers()
     {
@@ -43,6 +45,34 @@ internal sealed unsafe class LoopBuffers
         reactor.BeforeBlock = buffers.PendingFlushes.FlushAll;
         return buffers;
     }
+
+    /// <summary>Output counted against the loop-wide cap and not yet written or discarded. Any thread.</summary>
+    public long PendingOutputBytes => Volatile.Read(ref _pendingOutput);
+
+    /// <summary>
+    /// Counts <paramref name="bytes"/> more pending output for the loop unless that would pass
+    /// <paramref name="cap"/> (<see cref="TcpConnectionOptions.MaxLoopPendingOutputBytes"/>). Any thread.
+    /// </summary>
+    public bool TryReserveOutput(long bytes, long cap)
+    {
+        long pending = Volatile.Read(ref _pendingOutput);
+        while (true)
+        {
+            if (bytes > cap - pending)
+            {
+                return false;
+            }
+            long seen = Interlocked.CompareExchange(ref _pendingOutput, pending + bytes, pending);
+            if (seen == pending)
+            {
+                return true;
+            }
+            pending = seen;
+        }
+    }
+
+    /// <summary>Uncounts output reserved with <see cref="TryReserveOutput"/>. Any thread.</summary>
+    public void ReleaseOutput(long bytes) => Interlocked.Add(ref _pendingOutput, -bytes);
 
     public byte[] RentSegment() => _free.TryPop(out byte[]? segment) ? segment : GC.AllocateUninitializedArray<byte>(SegmentSize, pinned: true);
 

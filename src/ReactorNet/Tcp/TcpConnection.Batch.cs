@@ -53,7 +53,10 @@ public sealed partial class TcpConnection
             case Reservation.Refused:
                 return false;
             case Reservation.OverLimit:
-                ExceedOutputLimit(data.Length);
+                ExceedOutputLimit(data.Length, loopWide: false);
+                return false;
+            case Reservation.OverLoopLimit:
+                ExceedOutputLimit(data.Length, loopWide: true);
                 return false;
         }
         if (!data.IsEmpty)

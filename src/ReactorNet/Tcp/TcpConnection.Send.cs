@@ -23,6 +23,7 @@ public sealed unsafe partial class TcpConnection
         Taken,
         Refused,
         OverLimit,
+        OverLoopLimit,
     }
 
     /// <summary>
@@ -69,7 +70,10 @@ public sealed unsafe partial class TcpConnection
             case Reservation.Refused:
                 return false;
             case Reservation.OverLimit:
-                ExceedOutputLimit(data.Length);
+                ExceedOutputLimit(data.Length, loopWide: false);
+                return false;
+            case Reservation.OverLoopLimit:
+                ExceedOutputLimit(data.Length, loopWide: true);
                 return false;
         }
         if (data.IsEmpty)
@@ -81,7 +85,7 @@ public sealed unsafe partial class TcpConnection
         if (!Reactor.Execute(static s => s.Connection.Land(s), new CrossThreadSend(this, copy, data.Length)))
         {
             // The reactor is disposed: nothing will be written, so the send did not happen.
-            Interlocked.Add(ref _sendState, -data.Length);
+            Unreserve(data.Length);
             ArrayPool<byte>.Shared.Return(copy);
             return false;
         }
@@ -93,7 +97,7 @@ public sealed unsafe partial class TcpConnection
     {
         if (_closed)
         {
-            Interlocked.Add(ref _sendState, -send.Length); // discarded with the connection
+            Unreserve(send.Length); // discarded with the connection
         }
         else
         {
@@ -131,6 +135,11 @@ public sealed unsafe partial class TcpConnection
             }
             state = seen;
         }
+        if (_options.MaxLoopPendingOutputBytes > 0 && !_buffers.TryReserveOutput(length, _options.MaxLoopPendingOutputBytes))
+        {
+            Interlocked.Add(ref _sendState, -length); // the loop as a whole is full: take nothing
+            return Reservation.OverLoopLimit;
+        }
         if (pending + length >= _options.HighWaterMark && Volatile.Read(ref _unwritable) == 0 && Interlocked.Exchange(ref _unwritable, 1) == 0)
         {
             // Crossed the high-water mark: IsWritable is false from now on, on every thread. The
@@ -143,11 +152,18 @@ public sealed unsafe partial class TcpConnection
         return Reservation.Taken;
     }
 
-    private void ExceedOutputLimit(int length)
+    private void ExceedOutputLimit(int length, bool loopWide)
     {
         RefuseSends();
-        long pending = Volatile.Read(ref _sendState) & PendingMask;
-        Log.OutputLimitExceeded(Reactor.Logger, Id, pending + length, _options.MaxPendingOutputBytes, Reactor.OutputLimitLog);
+        if (loopWide)
+        {
+            Log.LoopOutputLimitExceeded(Reactor.Logger, Id, _buffers.PendingOutputBytes + length, _options.MaxLoopPendingOutputBytes, Reactor.OutputLimitLog);
+        }
+        else
+        {
+            long pending = Volatile.Read(ref _sendState) & PendingMask;
+            Log.OutputLimitExceeded(Reactor.Logger, Id, pending + length, _options.MaxPendingOutputBytes, Reactor.OutputLimitLog);
+        }
         if (!Reactor.IsInLoopThread)
         {
             _ = Reactor.Execute(static c => c.CloseNow(CloseReason.OutputLimitExceeded, null, reset: true), this);
@@ -164,17 +180,30 @@ public sealed unsafe partial class TcpConnection
         }
     }
 
+    /// <summary>
+    /// Uncounts bytes that will not be written by this connection any more (written, discarded or
+    /// never taken), from the connection's count and, when it has a loop-wide cap, the loop's.
+    /// </summary>
+    private void Unreserve(long bytes)
+    {
+        Interlocked.Add(ref _sendState, -bytes);
+        if (_options.MaxLoopPendingOutputBytes > 0)
+        {
+            _buffers.ReleaseOutput(bytes);
+        }
+    }
+
     /// <summary>The kernel took <paramref name="bytes"/> queued bytes; loop thread.</summary>
     private void Consumed(long bytes)
     {
-        Interlocked.Add(ref _sendState, -bytes);
+        Unreserve(bytes);
         _lastWriteProgress = Reactor.LoopTimestamp;
     }
 
     /// <summary>Drops queued output when the connection closes; bytes still in flight uncount themselves as they land.</summary>
     private void DiscardOutput()
     {
-        Interlocked.Add(ref _sendState, -_output.Length);
+        Unreserve(_output.Length);
         _output.Clear();
         _awaitingWritable = false;
     }

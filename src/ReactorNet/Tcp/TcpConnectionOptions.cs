@@ -75,6 +75,24 @@ public sealed class TcpConnectionOptions
 
     private readonly int _maxInputBufferBytes = 1024 * 1024;
 
+    /// <summary>
+    /// A cap on the output pending in user space on this connection's loop as a whole: the sum over
+    /// every connection of that loop which sets this option (0, the default: no loop-wide cap). A
+    /// send that would pass it is refused and its connection reset
+    /// (<see cref="CloseReason.OutputLimitExceeded"/>), as for <see cref="MaxPendingOutputBytes"/>.
+    /// With 10,000 connections, <see cref="MaxPendingOutputBytes"/> alone still allows 160 GiB; this
+    /// bounds the total a loop can be made to hold by many slow readers at once. Counting costs one
+    /// atomic add per send and per write, paid only by connections that set it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public long MaxLoopPendingOutputBytes
+    {
+        get => _maxLoopPendingOutputBytes;
+        init => _maxLoopPendingOutputBytes = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxLoopPendingOutputBytes), value, "Must be zero (no loop-wide cap) or positive.");
+    }
+
+    private readonly long _maxLoopPendingOutputBytes;
+
     /// <summary>Set TCP_NODELAY (disable Nagle's algorithm) on TCP connections (default true).</summary>
     public bool NoDelay { get; init; } = true;
 

@@ -77,4 +77,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 113, Level = LogLevel.Error, Message = "accept failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Connection {Id}: a send would bring the loop's pending output to {Pending} bytes, over its limit of {Limit}; closing ({Suppressed} similar messages suppressed)")]
+    private static partial void LoopOutputLimitExceeded(ILogger logger, long id, long pending, long limit, int suppressed);
+
+    /// <summary>Rate-limited through the loop's output-limit <paramref name="throttle"/>: many slow readers at once trigger it.</summary>
+    public static void LoopOutputLimitExceeded(ILogger logger, long id, long pending, long limit, LogThrottle throttle)
+    {
+        if (logger.IsEnabled(LogLevel.Warning) && throttle.TryEnter(out int suppressed))
+        {
+            LoopOutputLimitExceeded(logger, id, pending, limit, suppressed);
+        }
+    }
 }
