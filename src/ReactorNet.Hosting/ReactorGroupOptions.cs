@@ -24,6 +24,9 @@ public sealed class ReactorGroupOptions
     /// <summary>See <see cref="ReactorOptions.SpinBeforeBlock"/>.</summary>
     public TimeSpan? SpinBeforeBlock { get; set; }
 
+    /// <summary>See <see cref="ReactorOptions.StallThreshold"/>.</summary>
+    public TimeSpan? StallThreshold { get; set; }
+
     /// <summary>See <see cref="ReactorOptions.ThreadName"/> (each loop adds <c>-N</c>).</summary>
     public string? ThreadName { get; set; }
 
@@ -41,6 +44,7 @@ public sealed class ReactorGroupOptions
             MeterFactory = meterFactory,
             MaxEventsPerWait = MaxEventsPerWait ?? defaults.MaxEventsPerWait,
             SpinBeforeBlock = SpinBeforeBlock ?? defaults.SpinBeforeBlock,
+            StallThreshold = StallThreshold ?? defaults.StallThreshold,
             ThreadName = ThreadName is { Length: > 0 } threadName ? threadName : defaults.ThreadName,
         };
     }

@@ -24,12 +24,14 @@ internal sealed class ReactorMetrics
     private readonly Counter<long> _bytesReceived;
     private readonly Counter<long> _bytesSent;
     private readonly UpDownCounter<long> _pendingOutput;
+    private readonly Counter<long> _stalls;
 
     /// <summary>The posted-work queues of the reactors using these instruments; weak, so an undisposed reactor is not kept alive.</summary>
     private readonly ConditionalWeakTable<WorkQueue, object?> _workQueues = new();
 
     private ReactorMetrics(Meter meter)
     {
+        _stalls = meter.CreateCounter<long>("reactor.loop.stalls", "{stall}", "Callbacks that held a loop longer than ReactorOptions.StallThreshold.");
         _eventsDispatched = meter.CreateCounter<long>("reactor.events.dispatched", "{event}", "Readiness events delivered to handlers.");
         _loopDuration = meter.CreateHistogram<double>("reactor.loop.iteration.duration", "s", "Time a loop spends handling one epoll_wait batch (excluding the wait).");
         _activeConnections = meter.CreateUpDownCounter<long>("reactor.connections.active", "{connection}", "Open connections.");
@@ -65,6 +67,8 @@ internal sealed class ReactorMetrics
     }
 
     public void EventsDispatched(int count) => _eventsDispatched.Add(count);
+
+    public void Stalled() => _stalls.Add(1);
 
     public void LoopIteration(double seconds) => _loopDuration.Record(seconds);
 

@@ -10,4 +10,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "A posted callback or timer threw; the loop goes on")]
     public static partial void CallbackFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "A callback of {Handler} has held loop {Loop} for {Milliseconds} ms (stall threshold {ThresholdMs} ms); nothing else on this loop runs meanwhile")]
+    public static partial void LoopStalled(ILogger logger, string handler, string loop, long milliseconds, long thresholdMs);
 }

@@ -32,8 +32,9 @@ public sealed unsafe partial class Reactor : IDisposable
     private readonly ILogger _logger;
     private readonly Action<Exception> _logCallbackFault;
     private readonly RegistrationTable _registrations = new();
-    private readonly WorkQueue _work = new();
-    private readonly TimerQueue _timers = new();
+    private readonly CallbackTracker _tracker = new();
+    private readonly WorkQueue _work;
+    private readonly TimerQueue _timers;
     private readonly ManualResetEventSlim _exited = new(true);
     private readonly object _ownerLock = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -73,6 +74,10 @@ public sealed unsafe partial class Reactor : IDisposable
         _spinTicks = (long)(options.SpinBeforeBlock.TotalSeconds * Stopwatch.Frequency);
         _threadName = threadName;
         Index = index;
+        _work = new WorkQueue(_tracker);
+        _timers = new TimerQueue(_tracker);
+        _stallTicks = Timeouts.IsEnabled(options.StallThreshold) ? Timeouts.ToTicks(options.StallThreshold) : 0;
+        StallThresholdMs = (long)Math.Min(options.StallThreshold.TotalMilliseconds, int.MaxValue);
         _logger = options.LoggerFactory?.CreateLogger<Reactor>() ?? NullLogger<Reactor>.Instance;
         _logCallbackFault = ex => Log.CallbackFailed(_logger, ex);
         Metrics = ReactorMetrics.Create(options.MeterFactory);
@@ -260,6 +265,10 @@ public sealed unsafe partial class Reactor : IDisposable
     /// <summary>The loop proper, on the thread that holds the claim on <see cref="_loopThread"/>.</summary>
     private void RunClaimed()
     {
+        if (_stallTicks > 0)
+        {
+            StallWatchdog.Watch(this);
+        }
         try
         {
             try
@@ -284,6 +293,11 @@ public sealed unsafe partial class Reactor : IDisposable
         }
         finally
         {
+            _tracker.Idle();
+            if (_stallTicks > 0)
+            {
+                StallWatchdog.Unwatch(this);
+            }
             _stopRequested = false;
             Interlocked.Exchange(ref _loopThread, null); // a full fence: the HasWork read below sees a racing Execute's item
             _exited.Set();
@@ -475,6 +489,7 @@ public sealed unsafe partial class Reactor : IDisposable
     private void RunOnce()
     {
         int timeout = _work.HasWork || _stopRequested ? 0 : _timers.MillisecondsUntilNext(Stopwatch.GetTimestamp());
+        _tracker.Idle(); // about to wait: a long wait is not a stall
         int count = 0;
         if (timeout != 0 && _spinTicks > 0)
         {
@@ -557,6 +572,7 @@ public sealed unsafe partial class Reactor : IDisposable
             return;
         }
         int fd = slot.Fd;
+        _tracker.Enter(slot.Handler);
         try
         {
             slot.Handler!.OnEvent(new Registration(this, token, fd), readiness);

@@ -30,6 +30,15 @@ public sealed class ReactorOptions
     /// </summary>
     public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
 
+    /// <summary>
+    /// A callback (event handler, timer or posted work) that holds the loop longer than this is
+    /// logged once per episode as a warning naming the handler's type, and counted by the metric
+    /// <c>reactor.loop.stalls</c> (default 100 ms): nothing else on the loop runs meanwhile.
+    /// <see cref="TimeSpan.Zero"/> or <see cref="Timeout.InfiniteTimeSpan"/> switches detection off.
+    /// One shared pool timer watches every loop, ticking at a quarter of the smallest threshold.
+    /// </summary>
+    public TimeSpan StallThreshold { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The name of the thread <see cref="Reactor.Start"/> creates (default <c>reactor</c>).</summary>
     public string ThreadName { get; init; } = "reactor";
 
@@ -39,6 +48,7 @@ public sealed class ReactorOptions
         {
             throw new ArgumentOutOfRangeException(nameof(MaxEventsPerWait), MaxEventsPerWait, "MaxEventsPerWait must be between 1 and 1048576.");
         }
+        Timeouts.Validate(StallThreshold, nameof(StallThreshold));
         if (SpinBeforeBlock < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(SpinBeforeBlock), SpinBeforeBlock, "SpinBeforeBlock cannot be negative.");

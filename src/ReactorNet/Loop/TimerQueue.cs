@@ -10,11 +10,15 @@ namespace ReactorNet;
 /// </summary>
 internal sealed class TimerQueue
 {
+    private readonly CallbackTracker _tracker;
     private ReactorTimer[] _heap = new ReactorTimer[16];
     private int _count;
 
     /// <summary>The "now" of the <see cref="RunDue"/> pass in progress, <see cref="long.MinValue"/> outside one.</summary>
     private long _passNow = long.MinValue;
+
+    /// <param name="tracker">Where the loop records which callback runs (the stall watchdog reads it).</param>
+    public TimerQueue(CallbackTracker? tracker = null) => _tracker = tracker ?? new CallbackTracker();
 
     public int Count => _count;
 
@@ -110,6 +114,7 @@ internal sealed class TimerQueue
                 {
                     timer.Fired = true;
                 }
+                _tracker.Enter(timer.State ?? timer.Callback);
                 try
                 {
                     timer.Callback(timer.State);

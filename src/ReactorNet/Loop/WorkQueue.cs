@@ -11,6 +11,7 @@ internal sealed class WorkQueue
     internal readonly record struct Item(Action<object?> Callback, object? State);
 
     private readonly object _lock = new();
+    private readonly CallbackTracker _tracker;
     private Queue<Item> _pending = new();
     private Queue<Item> _running = new();
     private volatile int _count;
@@ -18,6 +19,9 @@ internal sealed class WorkQueue
 
     /// <summary>A drained batch larger than this gives its memory back (a burst must not pin its peak for ever).</summary>
     internal const int ShrinkAbove = 1024;
+
+    /// <param name="tracker">Where the loop records which callback runs (the stall watchdog reads it).</param>
+    public WorkQueue(CallbackTracker? tracker = null) => _tracker = tracker ?? new CallbackTracker();
 
     public bool HasWork => _count != 0;
 
@@ -83,6 +87,7 @@ internal sealed class WorkQueue
         }
         while (batch.TryDequeue(out Item item))
         {
+            _tracker.Enter(item.State ?? item.Callback);
             try
             {
                 item.Callback(item.State);

@@ -17,7 +17,7 @@ namespace ReactorNet.Tcp;
 /// from other threads are marshalled to the loop; a send from another thread copies its data and
 /// is counted at once). Everything else, and every handler callback, belongs to the loop thread.
 /// </remarks>
-public sealed partial class TcpConnection : IEventHandler, IDisposable
+public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandlerOwner
 {
     private static long s_nextId;
 
@@ -186,6 +186,9 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable
         connection.Invoke(static (h, c) => h.OnConnected(c));
         return connection;
     }
+
+    /// <summary>A stall in this connection's callbacks is the application handler's.</summary>
+    Type IHandlerOwner.HandlerType => _handler.GetType();
 
     /// <summary>Calls the handler; a throwing handler aborts this connection only.</summary>
     private void Invoke(Action<IConnectionHandler, TcpConnection> callback)

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace ReactorNet;
+
+public sealed partial class Reactor
+{
+    /// <summary>The stall threshold in Stopwatch ticks; 0 when detection is off.</summary>
+    private readonly long _stallTicks;
+
+    // The watchdog's view of this loop, touched only by StallWatchdog's (non-reentrant) tick.
+    private long _watchedSequence = -1;
+    private long _watchedSince;
+    private long _warnedSequence = -1;
+
+    /// <summary>The stall threshold in whole milliseconds (capped), for the watchdog's tick period.</summary>
+    internal long StallThresholdMs { get; }
+
+    /// <summary>
+    /// Watchdog thread: the same callback sequence number with a callback running on two ticks
+    /// means one callback has held the loop since the first of them. One warning per callback.
+    /// </summary>
+    internal void CheckStall(long now)
+    {
+        long sequence = Volatile.Read(ref _tracker.Sequence);
+        object? current = Volatile.Read(ref _tracker.Current);
+        if (current is null || sequence != _watchedSequence)
+        {
+            // Idle, or a new callback since the last look: the clock starts now (at worst one
+            // tick late, so a stall is reported between the threshold and a quarter later).
+            _watchedSequence = sequence;
+            _watchedSince = now;
+            return;
+        }
+        if (sequence == _warnedSequence || now - _watchedSince < _stallTicks)
+        {
+            return;
+        }
+        _warnedSequence = sequence;
+        Metrics.Stalled();
+        Log.LoopStalled(_logger, CallbackTracker.Describe(current), _threadName,
+            (long)Stopwatch.GetElapsedTime(_watchedSince, now).TotalMilliseconds, StallThresholdMs);
+    }
+}

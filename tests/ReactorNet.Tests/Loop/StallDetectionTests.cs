@@ -1,0 +1,113 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using ReactorNet.Tests.Support;
+
+namespace ReactorNet.Tests.Loop;
+
+/// <summary>
+/// m6: a callback that holds the loop longer than <see cref="ReactorOptions.StallThreshold"/> is
+/// logged once per episode with its type, and counted (<c>reactor.loop.stalls</c>).
+/// </summary>
+public sealed class StallDetectionTests
+{
+    [Fact]
+    public void A_callback_blocking_past_the_threshold_is_logged_once_with_its_type_and_counted()
+    {
+        using var meters = new ScopedMeterFactory();
+        long stalls = 0;
+        using var listener = Listen(meters, v => Interlocked.Add(ref stalls, v));
+        var log = new CapturingLoggerFactory();
+        using var loop = new LoopHarness(new ReactorOptions { LoggerFactory = log, MeterFactory = meters, StallThreshold = TimeSpan.FromMilliseconds(20) });
+        var work = new BlockingWork();
+        loop.Reactor.Post(static w => w.Run(), work);
+        SpinWait.SpinUntil(() => Warnings(log).Length > 0, LoopHarness.Timeout).Should().BeTrue("the stall is reported while it lasts");
+        // The same episode goes on for several more watchdog ticks: still one warning.
+        long ticks = StallWatchdog.Ticks;
+        SpinWait.SpinUntil(() => StallWatchdog.Ticks >= ticks + 8, LoopHarness.Timeout).Should().BeTrue();
+        work.Release.Set();
+        loop.Invoke(() => 0);
+
+        string warning = Warnings(log).Should().ContainSingle().Subject;
+        warning.Should().Contain(typeof(BlockingWork).FullName!).And.Contain("stall threshold 20 ms");
+        Interlocked.Read(ref stalls).Should().Be(1);
+    }
+
+    [Fact]
+    public void A_loop_running_short_callbacks_reports_no_stall()
+    {
+        var log = new CapturingLoggerFactory();
+        using var loop = new LoopHarness(new ReactorOptions { LoggerFactory = log, StallThreshold = TimeSpan.FromSeconds(2) });
+        long ticks = StallWatchdog.Ticks;
+        int rounds = 0;
+        while (StallWatchdog.Ticks < ticks + 8 && rounds++ < 100_000)
+        {
+            loop.Invoke(() => 0); // a busy loop of short callbacks, each far below the threshold
+        }
+        Warnings(log).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Detection_off_reports_nothing_however_long_a_callback_blocks(int thresholdMs)
+    {
+        var log = new CapturingLoggerFactory();
+        using var watched = new LoopHarness(new ReactorOptions { StallThreshold = TimeSpan.FromMilliseconds(20) }); // keeps the watchdog ticking fast
+        using var loop = new LoopHarness(new ReactorOptions { LoggerFactory = log, StallThreshold = TimeSpan.FromMilliseconds(thresholdMs) });
+        var work = new BlockingWork();
+        loop.Reactor.Post(static w => w.Run(), work);
+        long ticks = StallWatchdog.Ticks;
+        SpinWait.SpinUntil(() => StallWatchdog.Ticks >= ticks + 12, LoopHarness.Timeout).Should().BeTrue();
+        work.Release.Set();
+        loop.Invoke(() => 0);
+        Warnings(log).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_negative_threshold_is_rejected()
+    {
+        var act = () => new Reactor(new ReactorOptions { StallThreshold = TimeSpan.FromSeconds(-2) });
+        act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("StallThreshold");
+    }
+
+    private static string[] Warnings(CapturingLoggerFactory log) =>
+        log.Entries.Where(e => e.Level == LogLevel.Warning && e.Message.Contains("has held loop", StringComparison.Ordinal)).Select(e => e.Message).ToArray();
+
+    private static MeterListener Listen(IMeterFactory meters, Action<long> onStall)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == "reactor.loop.stalls")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => onStall(value));
+        listener.Start();
+        return listener;
+    }
+
+    private sealed class BlockingWork
+    {
+        public ManualResetEventSlim Release { get; } = new();
+
+        public void Run() => Release.Wait(LoopHarness.Timeout);
+    }
+
+    private sealed class ScopedMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options.Name, options.Version, options.Tags, scope: this);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
+    }
+}
