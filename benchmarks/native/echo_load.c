@@ -7,6 +7,9 @@
 // the hot path costs one recv, one send and a share of one epoll_wait: sockets are registered
 // once, edge-triggered for input and output, and never modified.
 //
+// --framed puts a 4-byte big-endian length (of the --size payload) before each message, so a
+// length-prefixed request/response server that echoes each frame is checked byte for byte too.
+//
 // --hold opens the connections and keeps them open, idle, for --duration seconds (RSS at C10K).
 // Exit status: 0 ok, 1 a mismatch or no round trip (hold: a connection failed), 2 bad usage.
 #define _GNU_SOURCE
@@ -60,7 +63,73 @@ static struct options opt;
 static struct sockaddr_in target;
 static struct run_flags flags;
 static struct worker *workers;
+static uint32_t message_bytes;      // one message on the wire: --size, plus 4 with --framed
+static uint8_t frame_prefix[4];     // --framed: --size, big-endian
 uint8_t pattern_table[PATTERN_PERIOD + PATTERN_CHUNK];
+
+// --- the stream of one direction: the pattern, or with --framed the pattern cut into frames -----
+// Each step stays inside one part of a frame (its prefix or its payload); a plain stream is one
+// pattern step, so --framed costs the plain mode nothing.
+
+static size_t stream_step(struct pattern *p, size_t n, const uint8_t **prefix)
+{
+    *prefix = NULL;
+    if (!opt.framed)
+        return n;
+    size_t left;
+    if (p->off < sizeof frame_prefix) {
+        *prefix = frame_prefix + p->off;
+        left = sizeof frame_prefix - p->off;
+    } else {
+        left = message_bytes - p->off;
+    }
+    size_t k = n < left ? n : left;
+    p->off = p->off + (uint32_t)k == message_bytes ? 0 : p->off + (uint32_t)k;
+    return k;
+}
+
+static void stream_fill(struct pattern *p, uint8_t *dst, size_t n)
+{
+    while (n > 0) {
+        const uint8_t *prefix;
+        size_t k = stream_step(p, n, &prefix);
+        if (prefix)
+            memcpy(dst, prefix, k);
+        else
+            pattern_fill(p, dst, k);
+        dst += k;
+        n -= k;
+    }
+}
+
+static uint64_t stream_verify(struct pattern *p, const uint8_t *src, size_t n)
+{
+    uint64_t bad = 0;
+    while (n > 0) {
+        const uint8_t *prefix;
+        size_t k = stream_step(p, n, &prefix);
+        if (prefix) {
+            for (size_t i = 0; i < k; i++)
+                bad += src[i] != prefix[i];
+        } else {
+            bad += pattern_verify(p, src, k);
+        }
+        src += k;
+        n -= k;
+    }
+    return bad;
+}
+
+static void stream_skip(struct pattern *p, size_t n)
+{
+    while (n > 0) {
+        const uint8_t *prefix;
+        size_t k = stream_step(p, n, &prefix);
+        if (!prefix)
+            pattern_skip(p, k);
+        n -= k;
+    }
+}
 
 static void publish(struct worker *w)
 {
@@ -94,7 +163,7 @@ static void flush(struct worker *w, struct conn *c)
         size_t len = c->unsent < SEND_BUFFER ? (size_t)c->unsent : SEND_BUFFER;
         // Generate from a copy of the stream and commit only what the kernel took.
         struct pattern ahead = c->tx;
-        pattern_fill(&ahead, w->sbuf, len);
+        stream_fill(&ahead, w->sbuf, len);
         ssize_t n = send(c->fd, w->sbuf, len, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR)
@@ -106,7 +175,7 @@ static void flush(struct worker *w, struct conn *c)
         if ((size_t)n == len)
             c->tx = ahead;
         else
-            pattern_skip(&c->tx, (size_t)n);
+            stream_skip(&c->tx, (size_t)n);
         c->unsent -= (uint64_t)n;
         if ((size_t)n < len)
             return;
@@ -121,7 +190,7 @@ static void queue(struct worker *w, struct conn *c, uint32_t messages, int64_t n
         c->next = c->next + 1 == (uint32_t)opt.depth ? 0 : c->next + 1;
     }
     c->in_flight += messages;
-    c->unsent += (uint64_t)messages * (uint64_t)opt.size;
+    c->unsent += (uint64_t)messages * message_bytes;
 }
 
 static void opened(struct worker *w, struct conn *c)
@@ -211,7 +280,7 @@ static void receive(struct worker *w, struct conn *c, uint32_t events, int measu
             fail(w, c, ERR_EOF, 0);
             return;
         }
-        uint64_t bad = pattern_verify(&c->rx, w->rbuf, (size_t)n);
+        uint64_t bad = stream_verify(&c->rx, w->rbuf, (size_t)n);
         if (bad != 0) {
             w->local.mismatches += bad;
             fail(w, c, ERR_MISMATCH, 0);
@@ -221,8 +290,8 @@ static void receive(struct worker *w, struct conn *c, uint32_t events, int measu
         now = now_ns();
         c->received_of_oldest += (uint32_t)n;
         int64_t *ring = w->queued_at + (size_t)(c - w->conns) * (size_t)opt.depth;
-        while (c->received_of_oldest >= (uint32_t)opt.size && c->in_flight > 0) {
-            c->received_of_oldest -= (uint32_t)opt.size;
+        while (c->received_of_oldest >= message_bytes && c->in_flight > 0) {
+            c->received_of_oldest -= message_bytes;
             if (measuring)
                 histogram_record(&w->hist, now - ring[c->oldest]);
             c->oldest = c->oldest + 1 == (uint32_t)opt.depth ? 0 : c->oldest + 1;
@@ -349,6 +418,9 @@ int main(int argc, char **argv)
         return 2;
     }
     raise_fd_limit(opt.connections + 64);
+    message_bytes = (uint32_t)opt.size + (opt.framed ? sizeof frame_prefix : 0);
+    for (size_t i = 0; i < sizeof frame_prefix; i++)
+        frame_prefix[i] = (uint8_t)((uint32_t)opt.size >> (8 * (sizeof frame_prefix - 1 - i)));
     pattern_table_init();
     flags.running = 1;
     workers = calloc((size_t)opt.threads, sizeof *workers);

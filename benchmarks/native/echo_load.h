@@ -12,6 +12,7 @@
 struct options {
     const char *host, *json;
     int port, connections, size, depth, threads, hold, server_pid;
+    int framed; // --framed: each message is a 4-byte big-endian length, then --size payload bytes
     double duration, warmup, connect_rate, connect_timeout;
     double bytes; // --bytes: the measured window ends once this many echoed bytes are back (0: off)
 };
@@ -60,6 +61,7 @@ extern uint8_t pattern_table[PATTERN_PERIOD + PATTERN_CHUNK];
 
 struct pattern {
     uint32_t pos; // offset of the next byte in pattern_table
+    uint32_t off; // --framed only: offset of the next byte in its message (0..3: the prefix)
 };
 
 static inline void pattern_table_init(void)

@@ -13,6 +13,10 @@ static const char usage[] =
     "usage: echo_load [--host 127.0.0.1] [--port 3267] [--connections 1] [--size 64] [--depth 1]\n"
     "                 [--duration 10] [--warmup 2] [--threads 1] [--connect-rate 10000]\n"
     "                 [--connect-timeout 10] [--server-pid PID] [--json FILE] [--hold] [--bytes N]\n"
+    "                 [--framed]\n"
+    "  --framed          each message starts with its own 4-byte big-endian length (--size, the\n"
+    "                    payload's), for length-prefixed request/response servers; the echoed\n"
+    "                    frame is checked byte for byte, prefix included\n"
     "  --bytes N         end the measured window once N echoed bytes are back (all connections\n"
     "                    together); --duration is then the limit, and missing it is a failure\n"
     "  --hold            open the connections and keep them idle for --duration seconds\n"
@@ -51,6 +55,10 @@ int parse_options(int argc, char **argv, struct options *o)
         }
         if (!strcmp(a, "--hold")) {
             o->hold = 1;
+            continue;
+        }
+        if (!strcmp(a, "--framed")) {
+            o->framed = 1;
             continue;
         }
         if (i + 1 >= argc) {
@@ -275,8 +283,8 @@ static void write_json(const struct options *o, const struct report *r, const st
         return;
     }
     fprintf(f, "{\n  \"target\": \"%s:%d\",\n  \"mode\": \"%s\",\n", o->host, o->port, o->hold ? "hold" : "echo");
-    fprintf(f, "  \"connections\": %d,\n  \"size\": %d,\n  \"depth\": %d,\n  \"threads\": %d,\n",
-            o->connections, o->size, o->depth, o->threads);
+    fprintf(f, "  \"connections\": %d,\n  \"size\": %d,\n  \"depth\": %d,\n  \"threads\": %d,\n  \"framed\": %s,\n",
+            o->connections, o->size, o->depth, o->threads, o->framed ? "true" : "false");
     fprintf(f, "  \"warmupSeconds\": %g,\n  \"measuredSeconds\": %.3f,\n", o->hold ? 0 : o->warmup, r->seconds);
     fprintf(f, "  \"bytesEchoed\": %llu,\n", (unsigned long long)r->measured.bytes);
     fprintf(f, "  \"roundTrips\": %llu,\n  \"roundTripsPerSecond\": %.1f,\n  \"megabytesPerSecond\": %.3f,\n",
@@ -317,8 +325,9 @@ int print_report(const struct options *o, const struct report *r, const struct h
     if (o->hold)
         printf("load          %d idle connections held %.2f s, %d thread(s)\n", o->connections, r->seconds, o->threads);
     else
-        printf("load          %d connections x %d B x depth %d, %d thread(s), %.2f s measured after %.1f s warmup\n",
-               o->connections, o->size, o->depth, o->threads, r->seconds, o->warmup);
+        printf("load          %d connections x %d B%s x depth %d, %d thread(s), %.2f s measured after %.1f s warmup\n",
+               o->connections, o->size, o->framed ? " (+4 B length prefix)" : "", o->depth, o->threads,
+               r->seconds, o->warmup);
     printf("connections   %llu established, %llu failed, %llu open at the end\n", (unsigned long long)fin->connected,
            (unsigned long long)fin->connect_failed, (unsigned long long)fin->open);
     if (!o->hold) {
