@@ -25,13 +25,26 @@ public sealed class EchoClientDriver : IDisposable
     /// <param name="connections">How many connections.</param>
     /// <param name="payloadSize">Bytes per message.</param>
     public EchoClientDriver(IPEndPoint server, int connections, int payloadSize)
+        : this(server, connections, RandomPayload(payloadSize))
     {
+    }
+
+    /// <summary>
+    /// Connects <paramref name="connections"/> sockets to <paramref name="server"/>; each round
+    /// sends <paramref name="message"/> as it is (e.g. several length-prefixed requests back to back)
+    /// and expects the same bytes back.
+    /// </summary>
+    /// <param name="server">The server.</param>
+    /// <param name="connections">How many connections.</param>
+    /// <param name="message">What each connection sends per round; kept, not copied.</param>
+    public EchoClientDriver(IPEndPoint server, int connections, byte[] message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
         ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(payloadSize, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(payloadSize, MaxPayload);
-        _payload = new byte[payloadSize];
-        new Random(payloadSize).NextBytes(_payload);
-        _echo = new byte[payloadSize];
+        ArgumentOutOfRangeException.ThrowIfLessThan(message.Length, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(message.Length, MaxPayload);
+        _payload = message;
+        _echo = new byte[message.Length];
         _sockets = new Socket[connections];
         try
         {
@@ -53,6 +66,15 @@ public sealed class EchoClientDriver : IDisposable
             Dispose();
             throw;
         }
+    }
+
+    private static byte[] RandomPayload(int size)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, MaxPayload);
+        var payload = new byte[size];
+        new Random(size).NextBytes(payload);
+        return payload;
     }
 
     /// <summary>Number of connections.</summary>
