@@ -10,7 +10,7 @@ namespace ReactorNet.Samples.Echo;
 /// <see cref="LineState"/> in <see cref="TcpConnection.UserState"/>.
 /// </summary>
 /// <remarks>
-/// <para>Textbook mistakes this avoids: replies go through <see cref="TcpConnection.TrySend"/>, which
+/// <para>Textbook mistakes this avoids: replies go through <see cref="TcpConnection.TrySend(ReadOnlySpan{byte})"/>, which
 /// queues what the socket does not take (no lost output, EPOLLOUT armed only while needed); the
 /// data span is the loop's read buffer and is used before the callback returns; nothing touches
 /// a connection after <see cref="OnClosed"/>.</para>

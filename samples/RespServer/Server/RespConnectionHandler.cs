@@ -9,7 +9,7 @@ namespace ReactorNet.Samples.Resp.Server;
 /// The glue between the transport and <see cref="RespSession"/> — the one file to change when the
 /// transport learns to keep unconsumed input and to batch output itself. Until then it keeps each
 /// connection's unconsumed input (pooled, bounded, returned when empty) and sends all replies of
-/// one <see cref="OnData"/> with one <see cref="TcpConnection.TrySend"/>.
+/// one <see cref="OnData"/> with one <see cref="TcpConnection.TrySend(ReadOnlySpan{byte})"/>.
 /// </summary>
 public sealed class RespConnectionHandler(ServerState server, CommandTable commands, RespLimits limits, ILogger logger) : IConnectionHandler
 {

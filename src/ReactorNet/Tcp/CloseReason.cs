@@ -25,7 +25,7 @@ public enum CloseReason
     IdleTimeout,
 
     /// <summary>
-    /// A <see cref="TcpConnection.TrySend"/> would have passed <see cref="TcpConnectionOptions.MaxPendingOutputBytes"/>
+    /// A <see cref="TcpConnection.TrySend(ReadOnlySpan{byte})"/> would have passed <see cref="TcpConnectionOptions.MaxPendingOutputBytes"/>
     /// (the application ignored backpressure): that send was refused and the connection reset.
     /// </summary>
     OutputLimitExceeded,
@@ -48,4 +48,10 @@ public enum CloseReason
     /// reset and the buffered input discarded.
     /// </summary>
     InputLimitExceeded,
+
+    /// <summary>
+    /// A <see cref="Framing.FrameHandler"/> met a frame longer than its framer's maximum (a
+    /// corrupt stream or a hostile peer): the connection was reset and the input discarded.
+    /// </summary>
+    FrameTooLarge,
 }

@@ -45,6 +45,38 @@ internal sealed unsafe class OutputBuffer
         }
     }
 
+    /// <summary>
+    /// Room at the end of the last segment for a writer to fill in place: at least
+    /// <paramref name="sizeHint"/> bytes (at least one), starting a new segment when the output is
+    /// empty or the last segment is full. Empty when that is not possible without leaving a gap
+    /// (segments before the last are always full): the caller then writes into scratch memory.
+    /// </summary>
+    public Memory<byte> GetTail(int sizeHint)
+    {
+        int wanted = Math.Max(sizeHint, 1);
+        if (wanted > LoopBuffers.SegmentSize)
+        {
+            return default;
+        }
+        if (_count == 0 || _tailLength == LoopBuffers.SegmentSize)
+        {
+            AddSegment();
+        }
+        else if (LoopBuffers.SegmentSize - _tailLength < wanted)
+        {
+            return default;
+        }
+        byte[] tail = _segments[(_head + _count - 1) % _segments.Length];
+        return tail.AsMemory(_tailLength);
+    }
+
+    /// <summary>Takes <paramref name="count"/> bytes a writer put into the memory <see cref="GetTail"/> returned.</summary>
+    public void Commit(int count)
+    {
+        _tailLength += count;
+        Length += count;
+    }
+
     /// <summary>Writes as much as the socket takes; returns the bytes written, or -errno (never EINTR).</summary>
     public long WriteTo(int fd)
     {
@@ -104,8 +136,12 @@ internal sealed unsafe class OutputBuffer
             bytes -= inHead;
             RemoveHead();
         }
-        if (_count == 0)
+        if (Length == 0)
         {
+            while (_count > 0)
+            {
+                RemoveHead(); // an empty tail a writer asked for and did not fill: idle output holds no memory
+            }
             _headOffset = _tailLength = 0;
         }
     }

@@ -45,23 +45,17 @@ public sealed partial class TcpConnection
         }
     }
 
-    /// <summary>Counts and gathers loop-thread output; nothing is written here unless the batch is full.</summary>
-    private bool SendInLoop(ReadOnlySpan<byte> data)
+    /// <summary>Counts and gathers loop-thread output (two parts, all or nothing); nothing is written here unless the batch is full.</summary>
+    private bool SendInLoop(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
     {
-        switch (Reserve(data.Length, ignoreRefusal: false))
+        if (!ReserveForSend((long)first.Length + second.Length))
         {
-            case Reservation.Refused:
-                return false;
-            case Reservation.OverLimit:
-                ExceedOutputLimit(data.Length, loopWide: false);
-                return false;
-            case Reservation.OverLoopLimit:
-                ExceedOutputLimit(data.Length, loopWide: true);
-                return false;
+            return false;
         }
-        if (!data.IsEmpty)
+        if (first.Length + second.Length > 0)
         {
-            _output.Append(data);
+            _output.Append(first);
+            _output.Append(second);
             Gathered();
         }
         return true;

@@ -84,6 +84,14 @@ public sealed partial class TcpConnection
         _inputLength = rest;
     }
 
+    /// <summary>A framer found a frame past its maximum: reset, with its own close reason and a rate-limited warning; loop thread.</summary>
+    internal void CloseForFrameTooLarge(int buffered)
+    {
+        Reactor.ThrowIfNotLoopThread();
+        Log.FrameTooLarge(Reactor.Logger, Id, buffered);
+        CloseNow(CloseReason.FrameTooLarge, null, reset: true);
+    }
+
     /// <summary>
     /// Reading resumed (<see cref="ResumeReading"/>, or backpressure released): bytes left
     /// unconsumed while reading was paused may hold whole frames that no new byte will come to

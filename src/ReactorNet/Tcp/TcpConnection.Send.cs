@@ -27,7 +27,7 @@ public sealed unsafe partial class TcpConnection
     }
 
     /// <summary>
-    /// Bytes accepted by <see cref="TrySend"/> and not yet taken by the kernel, including bytes sent
+    /// Bytes accepted by <see cref="TrySend(ReadOnlySpan{byte})"/> and not yet taken by the kernel, including bytes sent
     /// from other threads that the loop has not handled yet. Safe from any thread.
     /// </summary>
     public int PendingOutputBytes => (int)(Volatile.Read(ref _sendState) & PendingMask);
@@ -59,33 +59,95 @@ public sealed unsafe partial class TcpConnection
     /// passed (the connection is then closed with <see cref="CloseReason.OutputLimitExceeded"/>).
     /// </returns>
     public bool TrySend(ReadOnlySpan<byte> data) =>
-        Reactor.IsInLoopThread ? SendInLoop(data) : SendFromOtherThread(data);
+        Reactor.IsInLoopThread ? SendInLoop(data, default) : SendFromOtherThread(data, default);
 
-    private void RefuseSends() => Interlocked.Or(ref _sendState, SendsRefused);
+    /// <summary>
+    /// Sends <paramref name="header"/> followed by <paramref name="body"/>, all or nothing, with no
+    /// allocation: both go into the same batch, so they leave in one <c>sendmsg</c>. Otherwise as
+    /// <see cref="TrySend(ReadOnlySpan{byte})"/>.
+    /// </summary>
+    /// <param name="header">The first bytes.</param>
+    /// <param name="body">The bytes that follow.</param>
+    /// <returns>As <see cref="TrySend(ReadOnlySpan{byte})"/>, for both parts together.</returns>
+    public bool TrySend(ReadOnlySpan<byte> header, ReadOnlySpan<byte> body) =>
+        Reactor.IsInLoopThread ? SendInLoop(header, body) : SendFromOtherThread(header, body);
 
-    private bool SendFromOtherThread(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Sends every segment of <paramref name="data"/>, all or nothing, into the same batch (one
+    /// <c>sendmsg</c>). Otherwise as <see cref="TrySend(ReadOnlySpan{byte})"/>.
+    /// </summary>
+    /// <param name="data">The bytes.</param>
+    /// <returns>As <see cref="TrySend(ReadOnlySpan{byte})"/>, for the whole sequence.</returns>
+    public bool TrySend(in ReadOnlySequence<byte> data)
     {
-        switch (Reserve(data.Length, ignoreRefusal: false))
+        if (data.IsSingleSegment)
+        {
+            return TrySend(data.FirstSpan);
+        }
+        if (!ReserveForSend(data.Length))
+        {
+            return false;
+        }
+        int length = (int)data.Length; // counted, so within MaxPendingOutputBytes
+        if (!Reactor.IsInLoopThread)
+        {
+            byte[] copy = ArrayPool<byte>.Shared.Rent(length);
+            data.CopyTo(copy);
+            return Hand(copy, length);
+        }
+        foreach (ReadOnlyMemory<byte> segment in data)
+        {
+            _output.Append(segment.Span);
+        }
+        Gathered();
+        return true;
+    }
+
+    /// <summary>Counts <paramref name="length"/> bytes about to be sent; false (the send is refused) when closing or past the limit.</summary>
+    private bool ReserveForSend(long length)
+    {
+        switch (Reserve(length, ignoreRefusal: false))
         {
             case Reservation.Refused:
                 return false;
             case Reservation.OverLimit:
-                ExceedOutputLimit(data.Length, loopWide: false);
+                ExceedOutputLimit(length, loopWide: false);
                 return false;
             case Reservation.OverLoopLimit:
-                ExceedOutputLimit(data.Length, loopWide: true);
+                ExceedOutputLimit(length, loopWide: true);
                 return false;
+            default:
+                return true;
         }
-        if (data.IsEmpty)
+    }
+
+    private void RefuseSends() => Interlocked.Or(ref _sendState, SendsRefused);
+
+    private bool SendFromOtherThread(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        long total = (long)first.Length + second.Length;
+        if (!ReserveForSend(total))
+        {
+            return false;
+        }
+        int length = (int)total; // counted, so within MaxPendingOutputBytes
+        if (length == 0)
         {
             return true;
         }
-        byte[] copy = ArrayPool<byte>.Shared.Rent(data.Length);
-        data.CopyTo(copy);
-        if (!Reactor.Execute(static s => s.Connection.Land(s), new CrossThreadSend(this, copy, data.Length)))
+        byte[] copy = ArrayPool<byte>.Shared.Rent(length);
+        first.CopyTo(copy);
+        second.CopyTo(copy.AsSpan(first.Length));
+        return Hand(copy, length);
+    }
+
+    /// <summary>Hands counted bytes copied on another thread to the loop.</summary>
+    private bool Hand(byte[] copy, int length)
+    {
+        if (!Reactor.Execute(static s => s.Connection.Land(s), new CrossThreadSend(this, copy, length)))
         {
             // The reactor is disposed: nothing will be written, so the send did not happen.
-            Unreserve(data.Length);
+            Unreserve(length);
             ArrayPool<byte>.Shared.Return(copy);
             return false;
         }
@@ -152,7 +214,7 @@ public sealed unsafe partial class TcpConnection
         return Reservation.Taken;
     }
 
-    private void ExceedOutputLimit(int length, bool loopWide)
+    private void ExceedOutputLimit(long length, bool loopWide)
     {
         RefuseSends();
         if (loopWide)

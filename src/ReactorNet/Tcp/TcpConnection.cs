@@ -12,7 +12,7 @@ namespace ReactorNet.Tcp;
 /// high/low water marks for backpressure and a hard cap.
 /// </summary>
 /// <remarks>
-/// <see cref="TrySend"/>, <see cref="ShutdownOutput"/>, <see cref="Close"/>, <see cref="Dispose"/>, <see cref="Abort"/>,
+/// <see cref="TrySend(ReadOnlySpan{byte})"/>, <see cref="ShutdownOutput"/>, <see cref="Close"/>, <see cref="Dispose"/>, <see cref="Abort"/>,
 /// <see cref="IsWritable"/> and <see cref="PendingOutputBytes"/> are safe from any thread (calls
 /// from other threads are marshalled to the loop; a send from another thread copies its data and
 /// is counted at once). Everything else, and every handler callback, belongs to the loop thread.

@@ -51,6 +51,20 @@ internal static partial class Log
         }
     }
 
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Connection {Id}: a frame is longer than the framer's maximum ({Buffered} bytes unconsumed); closing ({Suppressed} similar messages suppressed)")]
+    private static partial void FrameTooLarge(ILogger logger, long id, int buffered, int suppressed);
+
+    private static readonly LogThrottle s_frameTooLargeThrottle = new(TimeSpan.FromSeconds(1));
+
+    /// <summary>Rate-limited: every peer can announce a huge frame.</summary>
+    public static void FrameTooLarge(ILogger logger, long id, int buffered)
+    {
+        if (logger.IsEnabled(LogLevel.Warning) && s_frameTooLargeThrottle.TryEnter(out int suppressed))
+        {
+            FrameTooLarge(logger, id, buffered, suppressed);
+        }
+    }
+
     [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "Connection {Id}: idle timeout")]
     public static partial void IdleTimeout(ILogger logger, long id);
 
