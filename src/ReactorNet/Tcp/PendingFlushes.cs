@@ -8,20 +8,29 @@ namespace ReactorNet.Tcp;
 internal sealed class PendingFlushes
 {
     private readonly List<TcpConnection> _connections = [];
+    private bool _flushing;
 
     public void Add(TcpConnection connection) => _connections.Add(connection);
 
     /// <summary>Writes every listed connection's output; connections listed meanwhile (by callbacks this runs) are written too.</summary>
     public void FlushAll()
     {
-        if (_connections.Count == 0)
+        if (_connections.Count == 0 || _flushing)
         {
-            return;
+            return; // nothing listed, or a callback of this very pass got here: the pass goes on
         }
-        for (int i = 0; i < _connections.Count; i++)
+        _flushing = true;
+        try
         {
-            _connections[i].FlushPending();
+            for (int i = 0; i < _connections.Count; i++)
+            {
+                _connections[i].FlushPending();
+            }
         }
-        _connections.Clear();
+        finally
+        {
+            _connections.Clear();
+            _flushing = false;
+        }
     }
 }

@@ -64,11 +64,10 @@ public sealed partial class TcpConnection
     /// <summary>Bytes were added to the output on the loop thread: make sure the batch gets written.</summary>
     private void Gathered()
     {
-        if (_awaitingWritable)
-        {
-            return; // the EPOLLOUT event writes it, behind what waits already
-        }
-        if (_output.Length >= BatchFlushThreshold)
+        // While the socket is full the EPOLLOUT event writes, behind what waits already; the batch
+        // still completes (listed below), so crossing the high-water mark is reported now and not
+        // only when the peer reads again (a proxy must pause its producer meanwhile).
+        if (!_awaitingWritable && _output.Length >= BatchFlushThreshold)
         {
             WriteOutput();
         }

@@ -87,6 +87,10 @@ public sealed unsafe partial class TcpConnection
                 _lastActivity = Reactor.LoopTimestamp;
                 Reactor.Metrics.BytesReceived(n);
                 Present(buffer, (int)n);
+                // Sends this read made to other connections (a proxy) are written now, not at the
+                // end of the round: their writability reaches the application before the next read,
+                // so a producer paused from there stops at once, even while draining to EOF.
+                _buffers.PendingFlushes.FlushAll();
                 if (_closed || (!drain && n < LoopBuffers.ReadBufferSize))
                 {
                     return; // a short read means the socket is (almost surely) drained; level-triggered keeps the rest

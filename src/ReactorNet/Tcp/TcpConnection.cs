@@ -340,8 +340,12 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         }
     }
 
-    /// <summary>Whether reading is held back: by the application, or by backpressure when it is automatic.</summary>
-    private bool ReadingPaused => _readPaused || (!_toldWritable && _options.PauseReadingAtHighWaterMark);
+    /// <summary>
+    /// Whether reading is held back: by the application, or by backpressure when it is automatic.
+    /// The crossing itself counts at once: the application hears of it only when the batch
+    /// completes, and reading must not go on meanwhile.
+    /// </summary>
+    private bool ReadingPaused => _readPaused || (_options.PauseReadingAtHighWaterMark && (!_toldWritable || Volatile.Read(ref _unwritable) != 0));
 
     private void UpdateInterest()
     {

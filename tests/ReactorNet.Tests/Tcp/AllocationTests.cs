@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using System.Buffers.Binary;
+using ReactorNet.Framing;
 using ReactorNet.Tcp;
 using ReactorNet.Tests.Support;
 
@@ -62,5 +64,64 @@ public sealed class AllocationTests
         }
         await handler.Done.Task.WaitAsync(LoopHarness.Timeout);
         (handler.AtEnd - handler.AtWarm).Should().Be(0, "10,000 echoes between the two readings");
+    }
+
+    /// <summary>Answers each length-prefixed frame through <see cref="TcpConnection.Output"/>; reads the loop thread's allocation counter.</summary>
+    private sealed class MeasuringFrameServer(LengthPrefixFramer framer, int warmFrames, int endFrames) : FrameHandler(framer)
+    {
+        private int _frames;
+
+        public long AtWarm { get; private set; } = -1;
+
+        public long AtEnd { get; private set; } = -1;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override void OnFrame(TcpConnection connection, ReadOnlySpan<byte> frame)
+        {
+            _frames++;
+            if (_frames == warmFrames)
+            {
+                AtWarm = GC.GetAllocatedBytesForCurrentThread();
+            }
+            else if (_frames == endFrames)
+            {
+                AtEnd = GC.GetAllocatedBytesForCurrentThread();
+                Done.TrySetResult();
+            }
+            Span<byte> reply = connection.Output.GetSpan(4 + frame.Length);
+            framer.WritePrefix(reply, frame.Length);
+            frame.CopyTo(reply[4..]);
+            connection.Output.Advance(4 + frame.Length);
+        }
+    }
+
+    [Fact]
+    public async Task Pipelined_frames_answered_through_Output_allocate_zero_bytes_per_request_on_the_loop_thread()
+    {
+        const int Depth = 16;
+        const int Rounds = 1_100;
+        var handler = new MeasuringFrameServer(new LengthPrefixFramer(), warmFrames: 100 * Depth, endFrames: Rounds * Depth);
+        using var loop = new LoopHarness();
+        using var server = new TcpServer(loop.Reactor, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), () => handler);
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        client.Connect(server.LocalEndPoint);
+        var requests = new byte[Depth * 68]; // 16 frames of 64 bytes, sent together
+        for (int i = 0; i < Depth; i++)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(requests.AsSpan(i * 68), 64);
+        }
+        var replies = new byte[requests.Length];
+        for (int round = 0; round < Rounds; round++)
+        {
+            client.Send(requests);
+            int got = 0;
+            while (got < replies.Length)
+            {
+                got += client.Receive(replies, got, replies.Length - got, SocketFlags.None);
+            }
+        }
+        await handler.Done.Task.WaitAsync(LoopHarness.Timeout);
+        (handler.AtEnd - handler.AtWarm).Should().Be(0, "16,000 pipelined requests between the two readings");
     }
 }
