@@ -14,6 +14,7 @@ public sealed partial class TcpConnection
     private byte[]? _input;          // rented from the shared pool on the loop thread; null while nothing waits
     private int _inputLength;        // unconsumed bytes at the start of _input
     private bool _redeliveryPosted;  // a posted PresentBufferedInput is on its way
+    private bool _presenting;        // OnData runs: a close inside it must not return the span it reads to the pool
 
     /// <summary>Unconsumed input waiting for more bytes (for tests).</summary>
     internal int BufferedInputBytes => _inputLength;
@@ -39,6 +40,7 @@ public sealed partial class TcpConnection
     private void Present(ReadOnlySpan<byte> data, bool buffered)
     {
         int consumed;
+        _presenting = true;
         try
         {
             consumed = _handler.OnData(this, data);
@@ -49,13 +51,19 @@ public sealed partial class TcpConnection
         }
         catch (Exception ex)
         {
+            _presenting = false;
             Log.HandlerFaulted(Reactor.Logger, Id, ex);
             CloseNow(CloseReason.HandlerFault, ex, reset: true);
+            ReleaseInput(); // a close inside OnData left it (see below)
             return;
         }
+        _presenting = false;
         if (_closed)
         {
-            return; // the close released the input
+            // Closed inside OnData: the close left the input alone because data may be that very
+            // buffer, still read by the handler until it returned. Only now may the pool have it back.
+            ReleaseInput();
+            return;
         }
         int rest = data.Length - consumed;
         if (rest == 0)

@@ -282,18 +282,31 @@ public sealed unsafe partial class TcpConnection
         // no "writable" to report and a producer waiting for it would stall.
         while (!_closed)
         {
+            bool cleared = false;
             if (Volatile.Read(ref _unwritable) != 0 && PendingOutputBytes <= _options.LowWaterMark)
             {
                 Volatile.Write(ref _unwritable, 0);
+                cleared = true;
                 if (PendingOutputBytes >= _options.HighWaterMark)
                 {
                     Volatile.Write(ref _unwritable, 1); // another thread crossed it again meanwhile
+                    cleared = false;
                 }
             }
             bool writable = Volatile.Read(ref _unwritable) == 0;
             if (writable == _toldWritable)
             {
-                return;
+                if (!cleared)
+                {
+                    return;
+                }
+                // Raised and cleared between two reports (a loop-thread send past the high-water
+                // mark, written whole with its batch): the application may have seen IsWritable
+                // false and stopped producing or consuming, so it hears both edges; the "true"
+                // resumes it and re-presents input it left meanwhile.
+                _toldWritable = false;
+                Invoke(static (h, c) => h.OnWritabilityChanged(c, false));
+                continue;
             }
             _toldWritable = writable;
             UpdateInterest();

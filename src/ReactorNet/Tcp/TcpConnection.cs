@@ -326,7 +326,10 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         }
         _registration.Unregister(); // the registration owns the fd: EPOLL_CTL_DEL, then close
         DiscardOutput();
-        ReleaseInput();
+        if (!_presenting)
+        {
+            ReleaseInput(); // else Present releases it once OnData has returned
+        }
         Reactor.Metrics.Closed(reason.ToString());
         Log.ConnectionClosed(Reactor.Logger, Id, reason, error);
         _onClosed?.Invoke(this);
