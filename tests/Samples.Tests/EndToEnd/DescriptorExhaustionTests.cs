@@ -32,9 +32,9 @@ public sealed class DescriptorExhaustionTests
                 .Should().BeTrue("the server must run out of descriptors and say so" + server.Describe());
 
             // Observe the server for a second: a loop spinning on a readable listener burns a whole core.
-            double before = CpuSeconds(server.Id);
+            double before = CpuSeconds(server);
             await Task.Delay(TimeSpan.FromSeconds(1));
-            double used = CpuSeconds(server.Id) - before;
+            double used = CpuSeconds(server) - before;
             used.Should().BeLessThan(0.5, "a paused listener costs (almost) nothing" + server.Describe());
             CountLines(server.StandardError, "EMFILE").Should().BeLessThan(10, "the warning is rate-limited");
         }
@@ -67,10 +67,19 @@ public sealed class DescriptorExhaustionTests
         }
     }
 
-    private static double CpuSeconds(int pid)
+    private static double CpuSeconds(SampleProcess server)
     {
         // /proc/PID/stat: fields 14 and 15 are utime and stime in clock ticks (USER_HZ = 100).
-        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{server.Id}/stat");
+        }
+        catch (IOException ex)
+        {
+            // The server died out of descriptors: say so with its output, not as a missing file.
+            throw new InvalidOperationException("the server process is gone" + server.Describe(), ex);
+        }
         string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
     }
