@@ -19,13 +19,23 @@ public sealed unsafe partial class Reactor
     /// descriptor number that has been reused by someone else.
     /// </param>
     /// <returns>The registration; keep it to modify or remove it.</returns>
+    /// <remarks>
+    /// On the loop thread, or while no loop runs. Several threads may register, modify and
+    /// unregister at once before <see cref="Start"/> (or after <see cref="Stop"/>): each call holds
+    /// the idle loop for its duration, so the calls are serialized, and library work queued meanwhile
+    /// (a connect, a server created on another thread) runs right after, on the calling thread.
+    /// </remarks>
     /// <exception cref="SystemCallException"><c>epoll_ctl</c> refused, e.g. EBADF for a descriptor that is not open, EPERM for a regular file.</exception>
-    /// <exception cref="InvalidOperationException">Called from a thread other than the running loop's.</exception>
+    /// <exception cref="InvalidOperationException">A loop runs, on another thread than the caller's.</exception>
     public Registration Register(int fd, Interest interest, IEventHandler handler, bool ownsFd = false)
     {
         ArgumentNullException.ThrowIfNull(handler);
         ThrowIfClosed();
-        ThrowIfNotLoopThread();
+        if (!IsInLoopThread)
+        {
+            using IdleLoopClaim claim = ClaimIdleLoop();
+            return Register(fd, interest, handler, ownsFd);
+        }
         ulong token = _registrations.Add(fd, handler, ownsFd);
         try
         {
@@ -46,12 +56,17 @@ public sealed unsafe partial class Reactor
     /// <summary>Replaces the interest of a live registration (and re-arms a one-shot one).</summary>
     /// <param name="registration">The registration.</param>
     /// <param name="interest">The new interest.</param>
-    /// <exception cref="InvalidOperationException">The registration is not live in this reactor, or the call is not on the loop thread.</exception>
+    /// <exception cref="InvalidOperationException">The registration is not live in this reactor, or a loop runs on another thread than the caller's.</exception>
     /// <exception cref="SystemCallException"><c>epoll_ctl</c> refused.</exception>
     public void Modify(Registration registration, Interest interest)
     {
         ThrowIfClosed();
-        ThrowIfNotLoopThread();
+        if (!IsInLoopThread)
+        {
+            using IdleLoopClaim claim = ClaimIdleLoop();
+            Modify(registration, interest);
+            return;
+        }
         ThrowIfNotLive(registration);
         byte* ev = stackalloc byte[16];
         EpollEvent.Set(ev, (uint)interest, registration.Token);
@@ -68,13 +83,17 @@ public sealed unsafe partial class Reactor
     /// </summary>
     /// <param name="registration">The registration.</param>
     /// <returns>Whether the registration was live.</returns>
-    /// <exception cref="InvalidOperationException">Not called on the loop thread.</exception>
+    /// <exception cref="InvalidOperationException">A loop runs, on another thread than the caller's.</exception>
     /// <remarks>Safe during and after <see cref="Dispose"/>: it then returns false.</remarks>
     public bool Unregister(Registration registration)
     {
         // No ThrowIfDisposed: tear-down code may still run on the loop while Dispose stops it;
         // once the reactor released its descriptors, IsRegistered is false and this does nothing.
-        ThrowIfNotLoopThread();
+        if (!IsInLoopThread)
+        {
+            using IdleLoopClaim claim = ClaimIdleLoop();
+            return Unregister(registration);
+        }
         if (!IsRegistered(registration))
         {
             return false;
@@ -127,13 +146,54 @@ public sealed unsafe partial class Reactor
         }
     }
 
+    /// <summary>
+    /// Makes the calling thread the loop for one registration call while no loop runs (before
+    /// <see cref="Start"/>, after <see cref="Stop"/>), so that two such callers, or one and the
+    /// library's own pre-start work (<see cref="Execute{TState}"/>), never change the table at once
+    /// (finding 5). Unlike <see cref="RunQueueIfIdle"/> it waits for <see cref="_ownerLock"/>: the
+    /// caller needs its answer now, and whoever holds the lock holds it only to claim or run the
+    /// loop's queue, never to wait for another thread.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A loop runs on another thread.</exception>
+    private IdleLoopClaim ClaimIdleLoop()
+    {
+        Monitor.Enter(_ownerLock);
+        if (Interlocked.CompareExchange(ref _loopThread, Thread.CurrentThread, null) is not null)
+        {
+            Monitor.Exit(_ownerLock);
+            ThrowNotLoopThread();
+        }
+        return new IdleLoopClaim(this);
+    }
+
+    /// <summary>Ends a <see cref="ClaimIdleLoop"/>.</summary>
+    private readonly struct IdleLoopClaim(Reactor reactor) : IDisposable
+    {
+        public void Dispose()
+        {
+            reactor._loopThread = null;
+            Monitor.Exit(reactor._ownerLock);
+            // An Execute that queued work meanwhile found the loop claimed and left its work to the
+            // claimer (as with a loop that was leaving): run it now, as those calls promise.
+            Interlocked.MemoryBarrier();
+            if (reactor._work.HasWork)
+            {
+                reactor.RunQueueIfIdle();
+            }
+        }
+    }
+
     /// <summary>Loop-only methods assert their thread: a table touched from two threads corrupts silently.</summary>
     internal void ThrowIfNotLoopThread()
     {
         Thread? owner = _loopThread;
         if (owner is not null && owner != Thread.CurrentThread)
         {
-            throw new InvalidOperationException("This method must be called on the reactor's loop thread; use RunInLoop or Post from other threads.");
+            ThrowNotLoopThread();
         }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowNotLoopThread() =>
+        throw new InvalidOperationException("This method must be called on the reactor's loop thread; use RunInLoop or Post from other threads.");
 }

@@ -15,7 +15,8 @@ namespace ReactorNet;
 /// Thread rules: <see cref="Post(Action)"/>, <see cref="Stop"/>, <see cref="Schedule(TimeSpan, Action, TimeSpan)"/>,
 /// <see cref="ReactorTimer.Cancel"/> and <see cref="Dispose"/> may be called from any thread.
 /// Registration methods (<see cref="Register"/>, <see cref="Modify"/>, <see cref="Unregister"/>)
-/// must be called on the loop thread, or before the loop runs; use <see cref="RunInLoop(Action)"/>
+/// must be called on the loop thread, or while no loop runs (before <see cref="Start"/>, after
+/// <see cref="Stop"/>), from any number of threads at once; use <see cref="RunInLoop(Action)"/>
 /// from elsewhere.
 /// </remarks>
 public sealed unsafe partial class Reactor : IDisposable
