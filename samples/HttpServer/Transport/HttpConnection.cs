@@ -1,4 +1,3 @@
-using ReactorNet.Samples.Common;
 using Microsoft.Extensions.Logging;
 using ReactorNet.Samples.Http.Protocol;
 using ReactorNet.Tcp;
@@ -6,16 +5,16 @@ using ReactorNet.Tcp;
 namespace ReactorNet.Samples.Http.Transport;
 
 /// <summary>
-/// The glue between one <see cref="TcpConnection"/> and its <see cref="HttpSession"/>: keeps the
-/// unconsumed input, sends each read batch's responses with one <c>Send</c>, and closes after a
-/// response that ends the connection. The only code that knows the transport's API.
+/// The glue between one <see cref="TcpConnection"/> and its <see cref="HttpSession"/>: responses are
+/// written straight into <see cref="TcpConnection.Output"/> (the transport writes a read batch's
+/// responses together), input the session did not consume stays with the transport, and the
+/// connection closes after a response that ends it. The only code that knows the transport's API.
 /// </summary>
 internal sealed class HttpConnection
 {
     private readonly TcpConnection _connection;
     private readonly HttpLoop _loop;
     private readonly HttpSession _session;
-    private readonly InputAccumulator _input;
     private readonly ILogger _logger;
 
     public HttpConnection(TcpConnection connection, HttpLoop loop, ILogger logger)
@@ -24,43 +23,28 @@ internal sealed class HttpConnection
         _loop = loop;
         _logger = logger;
         _session = new HttpSession(loop.Context, Environment.TickCount64);
-        _input = new InputAccumulator(loop.Context.Options.Limits.MaxHeaderSectionLength);
     }
 
     /// <summary>Position in the loop's connection list, -1 once removed.</summary>
     public int LoopIndex { get; set; } = -1;
 
-    public void OnData(ReadOnlySpan<byte> data)
+    /// <returns>The bytes consumed: the transport presents the rest again, first, with the next ones.</returns>
+    public int OnData(ReadOnlySpan<byte> data)
     {
         if (_session.IsClosed)
         {
-            return; // after an error or a final response nothing is parsed: no smuggled second request
+            return data.Length; // after an error or a final response nothing is parsed: no smuggled second request
         }
-        BatchBuffer output = _loop.Output;
-        long now = Environment.TickCount64;
-        if (_input.IsEmpty)
-        {
-            // The common case: whole requests in one read are parsed straight from the read buffer.
-            int used = _session.Process(data, output, now);
-            if (used < data.Length && !_session.IsClosed)
-            {
-                _input.Append(data[used..]);
-            }
-        }
-        else
-        {
-            ReadOnlySpan<byte> all = _input.Append(data);
-            _input.Consume(_session.Process(all, output, now));
-        }
-        Flush(output);
+        int used = _session.Process(data, _connection.Output, Environment.TickCount64);
+        CloseIfEnded();
+        return used;
     }
 
     public void OnTimer(long now)
     {
-        BatchBuffer output = _loop.Output;
-        if (_session.OnTimer(output, now))
+        if (_session.OnTimer(_connection.Output, now))
         {
-            Flush(output);
+            CloseIfEnded();
         }
     }
 
@@ -68,30 +52,24 @@ internal sealed class HttpConnection
     {
         _loop.Remove(this);
         _session.Release();
-        _input.Release();
     }
 
-    private void Flush(BatchBuffer output)
+    private void CloseIfEnded()
     {
-        if (output.WrittenCount > 0)
+        if (!_session.IsClosed)
         {
-            _connection.TrySend(output.WrittenSpan);
-            output.Clear();
+            return;
         }
-        if (_session.IsClosed)
+        (int status, string? detail) = _session.Error;
+        if (status != 0)
         {
-            (int status, string? detail) = _session.Error;
-            if (status != 0)
-            {
-                HttpLog.RequestRejected(_logger, _connection.RemoteEndPoint, status, detail);
-            }
-            else if (detail is not null)
-            {
-                HttpLog.Closing(_logger, _connection.RemoteEndPoint, detail);
-            }
-            _input.Release();
-            _loop.Remove(this);
-            _connection.Close(); // graceful: the response is flushed before FIN
+            HttpLog.RequestRejected(_logger, _connection.RemoteEndPoint, status, detail);
         }
+        else if (detail is not null)
+        {
+            HttpLog.Closing(_logger, _connection.RemoteEndPoint, detail);
+        }
+        _loop.Remove(this);
+        _connection.Close(); // graceful: the responses written so far go out before the FIN
     }
 }

@@ -58,8 +58,7 @@ public sealed class HttpConnectionHandler : IConnectionHandler
     public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        (connection.UserState as HttpConnection)?.OnData(data);
-        return data.Length;
+        return connection.UserState is HttpConnection http ? http.OnData(data) : data.Length;
     }
 
     /// <inheritdoc/>

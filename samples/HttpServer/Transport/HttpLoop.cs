@@ -1,10 +1,9 @@
-using ReactorNet.Samples.Common;
 using ReactorNet.Samples.Http.Protocol;
 
 namespace ReactorNet.Samples.Http.Transport;
 
 /// <summary>
-/// The HTTP state of one event loop: its sessions' shared context, its output batch, and its
+/// The HTTP state of one event loop: its sessions' shared context and its
 /// connections, which one periodic loop timer visits to refresh <c>Date</c> and enforce timeouts
 /// (one timer per loop instead of one per connection: nothing is allocated per request).
 /// Everything here runs on the loop's thread.
@@ -17,8 +16,6 @@ internal sealed class HttpLoop(Reactor reactor, HttpServerOptions options)
     public Reactor Reactor { get; } = reactor;
 
     public HttpLoopContext Context { get; } = new(options);
-
-    public BatchBuffer Output { get; } = new(retainedSize: 256 * 1024);
 
     public int ConnectionCount => _connections.Count;
 

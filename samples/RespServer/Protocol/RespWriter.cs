@@ -6,8 +6,7 @@ namespace ReactorNet.Samples.Resp.Protocol;
 
 /// <summary>
 /// Writes RESP2 replies straight into an <see cref="IBufferWriter{T}"/>: numbers are formatted in
-/// place (<see cref="Utf8Formatter"/>), payloads copied once, no intermediate strings. Counts what it
-/// wrote, so a caller can bound the replies of one batch.
+/// place (<see cref="Utf8Formatter"/>), payloads copied once, no intermediate strings.
 /// </summary>
 public sealed class RespWriter
 {
@@ -21,15 +20,11 @@ public sealed class RespWriter
 
     public RespWriter(IBufferWriter<byte> output) => Reset(output);
 
-    /// <summary>Bytes written since the last <see cref="Reset"/>.</summary>
-    public long Written { get; private set; }
-
-    /// <summary>Directs the replies to <paramref name="output"/> and zeroes <see cref="Written"/>.</summary>
+    /// <summary>Directs the replies to <paramref name="output"/>.</summary>
     public void Reset(IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
         _output = output;
-        Written = 0;
     }
 
     /// <summary><c>+OK</c></summary>
@@ -82,7 +77,6 @@ public sealed class RespWriter
         int length = Encoding.UTF8.GetByteCount(value);
         Header((byte)'$', length);
         Encoding.UTF8.GetBytes(value, Output);
-        Written += length;
         Raw(Crlf);
     }
 
@@ -104,12 +98,11 @@ public sealed class RespWriter
     public void ArrayHeader(int count) => Header((byte)'*', count);
 
     /// <summary>Bytes that are already a complete RESP reply.</summary>
-    public void Raw(ReadOnlySpan<byte> bytes)
-    {
-        Span<byte> span = Output.GetSpan(bytes.Length);
-        bytes.CopyTo(span);
-        Advance(bytes.Length);
-    }
+    /// <remarks>
+    /// Copied in pieces that fit the output's free space, never through a buffer of the whole
+    /// length: a 512 MiB value goes straight into the connection's output segments.
+    /// </remarks>
+    public void Raw(ReadOnlySpan<byte> bytes) => Output.Write(bytes);
 
     private IBufferWriter<byte> Output => _output ?? throw new InvalidOperationException("RespWriter has no output: call Reset first.");
 
@@ -124,9 +117,5 @@ public sealed class RespWriter
         Advance(digits + 3);
     }
 
-    private void Advance(int count)
-    {
-        _output!.Advance(count);
-        Written += count;
-    }
+    private void Advance(int count) => _output!.Advance(count);
 }

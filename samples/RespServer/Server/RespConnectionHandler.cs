@@ -1,26 +1,22 @@
 using Microsoft.Extensions.Logging;
-using ReactorNet.Samples.Common;
 using ReactorNet.Samples.Resp.Commands;
 using ReactorNet.Tcp;
 
 namespace ReactorNet.Samples.Resp.Server;
 
 /// <summary>
-/// The glue between the transport and <see cref="RespSession"/> — the one file to change when the
-/// transport learns to keep unconsumed input and to batch output itself. Until then it keeps each
-/// connection's unconsumed input (pooled, bounded, returned when empty) and sends all replies of
-/// one <see cref="OnData"/> with one <see cref="TcpConnection.TrySend(ReadOnlySpan{byte})"/>.
+/// The glue between the transport and <see cref="RespSession"/>. The transport does the rest: it
+/// keeps the input a request left unfinished (<see cref="OnData"/> returns the bytes of whole
+/// requests) up to the query buffer limit, the replies are written straight into
+/// <see cref="TcpConnection.Output"/> and leave together when the read batch ends (one write for
+/// a pipeline), and the reply limit is the transport's cap on output the kernel has not taken.
 /// </summary>
 public sealed class RespConnectionHandler(ServerState server, CommandTable commands, RespLimits limits, ILogger logger) : IConnectionHandler
 {
-    /// <summary>One reply buffer per loop thread: a batch's replies are gathered, sent, and the buffer reused.</summary>
-    [ThreadStatic]
-    private static BatchBuffer? t_replies;
-
     public void OnConnected(TcpConnection connection)
     {
         ClientState client = server.Connect(connection.RemoteEndPoint?.ToString() ?? "?");
-        connection.UserState = new Connection(new RespSession(server, commands, client));
+        connection.UserState = new Connection(connection, new RespSession(server, commands, client));
         RespLog.Connected(logger, connection.RemoteEndPoint);
     }
 
@@ -30,95 +26,49 @@ public sealed class RespConnectionHandler(ServerState server, CommandTable comma
         {
             return data.Length; // closing: what the client sends now is not answered
         }
-        BatchBuffer replies = t_replies ??= new BatchBuffer(retainedSize: 1024 * 1024);
-        try
+        int consumed = state.Session.Process(data, connection.Output, state.Writable, out SessionOutcome outcome);
+        if (outcome == SessionOutcome.Close)
         {
-            long replyLimit = (long)limits.MaxPendingReplyBytes - connection.PendingOutputBytes;
-            SessionOutcome outcome;
-            bool inputOverLimit = false;
-            if (state.Input.IsEmpty)
-            {
-                // The usual case: parse straight from the read buffer; copy only an unfinished tail.
-                int consumed = state.Session.Process(data, replies, replyLimit, out outcome);
-                if (outcome == SessionOutcome.Continue && consumed < data.Length)
-                {
-                    inputOverLimit = !state.Input.TryAppend(data[consumed..], limits.MaxQueryBufferBytes);
-                }
-            }
-            else if (!state.Input.TryAppend(data, limits.MaxQueryBufferBytes))
-            {
-                outcome = SessionOutcome.Continue;
-                inputOverLimit = true;
-            }
-            else
-            {
-                int consumed = state.Session.Process(state.Input.Span, replies, replyLimit, out outcome);
-                state.Input.Consume(consumed);
-            }
-
-            if (outcome == SessionOutcome.ReplyLimitExceeded)
-            {
-                RespLog.OutputLimitExceeded(logger, connection.RemoteEndPoint, limits.MaxPendingReplyBytes, connection.PendingOutputBytes + (long)replies.WrittenCount);
-                Disconnect(connection, state, abort: true);
-                return data.Length;
-            }
-            if (replies.WrittenCount > 0 && !connection.TrySend(replies.WrittenSpan))
-            {
-                if (!connection.IsClosed)
-                {
-                    RespLog.OutputLimitExceeded(logger, connection.RemoteEndPoint, limits.MaxPendingReplyBytes, connection.PendingOutputBytes + (long)replies.WrittenCount);
-                    Disconnect(connection, state, abort: true);
-                }
-                return data.Length;
-            }
-            if (inputOverLimit)
-            {
-                RespLog.QueryBufferLimitExceeded(logger, connection.RemoteEndPoint, limits.MaxQueryBufferBytes);
-                Disconnect(connection, state, abort: true);
-            }
-            else if (outcome == SessionOutcome.Close)
-            {
-                Disconnect(connection, state, abort: false); // QUIT or a protocol error: the reply goes out first
-            }
+            // QUIT or a protocol error: the replies go out first, then the FIN.
+            state.Closing = true;
+            connection.Close();
+            return data.Length;
         }
-        finally
-        {
-            replies.Clear();
-        }
-        return data.Length;
+        return consumed;
     }
 
     public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error)
     {
-        if (connection.UserState is Connection state)
+        if (connection.UserState is Connection)
         {
-            state.Input.Release();
             connection.UserState = null;
             server.Disconnect();
+        }
+        switch (reason)
+        {
+            case CloseReason.OutputLimitExceeded:
+                RespLog.OutputLimitExceeded(logger, connection.RemoteEndPoint, limits.MaxPendingReplyBytes);
+                break;
+            case CloseReason.InputLimitExceeded:
+                RespLog.QueryBufferLimitExceeded(logger, connection.RemoteEndPoint, limits.MaxQueryBufferBytes);
+                break;
         }
         RespLog.Disconnected(logger, connection.RemoteEndPoint, error is null ? reason.ToString() : $"{reason}: {error.Message}");
     }
 
-    private static void Disconnect(TcpConnection connection, Connection state, bool abort)
-    {
-        state.Closing = true;
-        state.Input.Release();
-        if (abort)
-        {
-            connection.Abort();
-        }
-        else
-        {
-            connection.Close();
-        }
-    }
-
     /// <summary>Per-connection state, in <see cref="TcpConnection.UserState"/>.</summary>
-    private sealed class Connection(RespSession session)
+    private sealed class Connection
     {
-        public RespSession Session { get; } = session;
+        public Connection(TcpConnection connection, RespSession session)
+        {
+            Session = session;
+            Writable = () => connection.IsWritable; // made once per connection: the batch path allocates nothing
+        }
 
-        public InputBuffer Input { get; } = new();
+        public RespSession Session { get; }
+
+        /// <summary>Whether the client still takes replies: false past the high-water mark or once the output limit refused them.</summary>
+        public Func<bool> Writable { get; }
 
         public bool Closing { get; set; }
     }

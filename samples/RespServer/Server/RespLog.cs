@@ -6,8 +6,8 @@ namespace ReactorNet.Samples.Resp.Server;
 /// <summary>The server's own log messages (source-generated: a disabled level costs nothing).</summary>
 internal static partial class RespLog
 {
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Client {Remote} disconnected: replies passed the output limit of {Limit} bytes ({Pending} pending)")]
-    public static partial void OutputLimitExceeded(ILogger logger, EndPoint? remote, int limit, long pending);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Client {Remote} disconnected: replies the kernel had not taken passed the output limit of {Limit} bytes")]
+    public static partial void OutputLimitExceeded(ILogger logger, EndPoint? remote, int limit);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Client {Remote} disconnected: unconsumed input passed the query buffer limit of {Limit} bytes")]
     public static partial void QueryBufferLimitExceeded(ILogger logger, EndPoint? remote, int limit);

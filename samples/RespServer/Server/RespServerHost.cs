@@ -33,15 +33,7 @@ public sealed class RespServerHost : IDisposable
         {
             ILogger logger = loggerFactory?.CreateLogger("RespServer") ?? NullLogger.Instance;
             var handler = new RespConnectionHandler(State, CommandTable.Default, limits, logger);
-            _server = new TcpServer(_loops, endPoint, () => handler, new TcpServerOptions
-            {
-                // The handler enforces the reply limit itself (and logs it); the transport's own cap
-                // must not be below it, nor below its high-water mark.
-                Connection = new TcpConnectionOptions
-                {
-                    MaxPendingOutputBytes = Math.Max(limits.MaxPendingReplyBytes, TcpConnectionOptions.Default.HighWaterMark),
-                },
-            });
+            _server = new TcpServer(_loops, endPoint, () => handler, new TcpServerOptions { Connection = ConnectionOptions(limits) });
             State.Port = ((IPEndPoint)_server.LocalEndPoint).Port;
             _expiry = _loops.Reactors[0].Schedule(ActiveExpirePeriod, static state =>
             {
@@ -60,6 +52,25 @@ public sealed class RespServerHost : IDisposable
     }
 
     public ServerState State { get; }
+
+    /// <summary>
+    /// The client limits are the transport's own: the query buffer limit caps the input a request
+    /// leaves unfinished, the reply limit caps output the kernel has not taken (gathered replies
+    /// count from the first byte, so a limit below the 64 KiB batch write also bounds one batch).
+    /// Crossing the high-water mark stops a pipeline until the client reads: it must not lie above
+    /// the limit, or a non-reading client would be dropped where it could have been paused.
+    /// </summary>
+    internal static TcpConnectionOptions ConnectionOptions(RespLimits limits)
+    {
+        int highWaterMark = Math.Min(TcpConnectionOptions.Default.HighWaterMark, limits.MaxPendingReplyBytes);
+        return new TcpConnectionOptions
+        {
+            MaxInputBufferBytes = limits.MaxQueryBufferBytes,
+            MaxPendingOutputBytes = limits.MaxPendingReplyBytes,
+            HighWaterMark = highWaterMark,
+            LowWaterMark = Math.Min(TcpConnectionOptions.Default.LowWaterMark, highWaterMark / 2),
+        };
+    }
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_server.LocalEndPoint;
 

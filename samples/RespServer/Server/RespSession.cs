@@ -7,14 +7,14 @@ namespace ReactorNet.Samples.Resp.Server;
 /// <summary>How a batch ended.</summary>
 public enum SessionOutcome
 {
-    /// <summary>All complete requests ran; the rest of the input (if any) is the start of the next request.</summary>
+    /// <summary>
+    /// The requests before the returned count ran; the rest (the start of a request, or requests
+    /// held back while the client's output is full) must be presented again, first, with later input.
+    /// </summary>
     Continue,
 
     /// <summary>QUIT or a protocol error: send the replies written so far, then close.</summary>
     Close,
-
-    /// <summary>The replies passed the limit: the client must be disconnected (replies are not sent).</summary>
-    ReplyLimitExceeded,
 }
 
 /// <summary>
@@ -47,9 +47,12 @@ public sealed class RespSession
     /// (each one atomic; this client's order kept) and writes their replies to <paramref name="output"/>.
     /// </summary>
     /// <param name="input">Unconsumed input: after a call that left bytes over, the next call must start with those bytes.</param>
-    /// <param name="replyLimit">Stop with <see cref="SessionOutcome.ReplyLimitExceeded"/> once the replies of this call pass this many bytes.</param>
+    /// <param name="writable">
+    /// Asked after each request: false (the client does not read its replies, or its output was
+    /// refused) stops the batch there, so that a pipeline cannot pile up replies; null: never stop.
+    /// </param>
     /// <returns>Bytes used: whole requests only.</returns>
-    public int Process(ReadOnlySpan<byte> input, IBufferWriter<byte> output, long replyLimit, out SessionOutcome outcome)
+    public int Process(ReadOnlySpan<byte> input, IBufferWriter<byte> output, Func<bool>? writable, out SessionOutcome outcome)
     {
         _writer.Reset(output);
         outcome = SessionOutcome.Continue;
@@ -74,15 +77,14 @@ public sealed class RespSession
                 }
                 _commands.Execute(_context, new RespRequest(_parser, rest));
                 consumed += used;
-                if (_writer.Written > replyLimit)
-                {
-                    outcome = SessionOutcome.ReplyLimitExceeded;
-                    return consumed;
-                }
                 if (Client.CloseAfterReply)
                 {
                     outcome = SessionOutcome.Close;
                     return consumed;
+                }
+                if (writable is not null && !writable())
+                {
+                    break;
                 }
             }
         }

@@ -10,6 +10,9 @@ namespace ReactorNet.Samples.Resp.Tests.EndToEnd;
 /// <summary>The transport glue in process: closing after errors and QUIT, and the per-client limits.</summary>
 public sealed class ConnectionLimitsTests
 {
+    /// <summary>A client receive buffer of a few KiB: the kernel takes little for a client that does not read.</summary>
+    private const int SmallWindow = 4096;
+
     [Fact]
     public async Task A_protocol_error_is_answered_then_the_connection_is_closed()
     {
@@ -50,22 +53,43 @@ public sealed class ConnectionLimitsTests
     }
 
     [Fact]
-    public async Task A_client_whose_replies_pass_the_output_limit_is_disconnected_and_others_are_served()
+    public async Task A_client_that_does_not_read_a_reply_past_the_output_limit_is_disconnected_and_logged_and_others_are_served()
     {
-        var limits = new RespLimits { MaxPendingReplyBytes = 64 * 1024 };
-        using var server = new RespServerHost(new IPEndPoint(IPAddress.Loopback, 0), loops: 1, limits: limits);
-        using Socket greedy = await TestSockets.ConnectAsync(server.LocalEndPoint);
+        var log = new LogSignal("RespServer", 101);
+        var limits = new RespLimits { MaxPendingReplyBytes = 1 << 20 };
+        using var server = new RespServerHost(new IPEndPoint(IPAddress.Loopback, 0), loops: 1, limits: limits, loggerFactory: log);
+        using Socket greedy = await TestSockets.ConnectAsync(server.LocalEndPoint, SmallWindow);
         using Socket other = await TestSockets.ConnectAsync(server.LocalEndPoint);
-
-        await other.SendAsync(CommandHarness.Multibulk("SET", "v", new string('x', 20_000)));
+        await other.SendAsync(CommandHarness.Multibulk("SET", "v", new string('x', 1 << 20)));
         (await other.ReceiveTextAsync("+OK\r\n")).Should().Be("+OK\r\n");
 
-        // One command whose reply (10 x 20 KB) passes 64 KiB on its own.
-        await greedy.SendAsync(CommandHarness.Multibulk(["MGET", .. Enumerable.Repeat("v", 10)]));
+        // 16 MiB in one reply, far more than the kernel takes for a peer that does not read.
+        await greedy.SendAsync(CommandHarness.Multibulk(["MGET", .. Enumerable.Repeat("v", 16)]));
 
-        (await ReceiveUntilClosedAsync(greedy)).Should().Be(0, "the over-limit reply is not sent: the client is dropped");
+        (await log.Logged.WaitAsync(TestTimeouts.Network)).Should().Contain("output limit of 1048576 bytes");
         await other.SendAsync("PING\r\n");
         (await other.ReceiveTextAsync("+PONG\r\n")).Should().Be("+PONG\r\n");
+        (await ReceiveUntilClosedAsync(greedy)).Should().BeLessThan(16 << 20, "the client was dropped before its reply was complete");
+    }
+
+    [Fact]
+    public async Task A_pipeline_whose_replies_pass_the_output_limit_waits_for_a_slow_reader_and_is_answered_in_full()
+    {
+        var limits = new RespLimits { MaxPendingReplyBytes = 1 << 20 };
+        using var server = new RespServerHost(new IPEndPoint(IPAddress.Loopback, 0), loops: 1, limits: limits);
+        using Socket client = await TestSockets.ConnectAsync(server.LocalEndPoint, SmallWindow);
+        string value = new('x', 20_000);
+        await client.SendAsync(CommandHarness.Multibulk("SET", "v", value));
+        (await client.ReceiveTextAsync("+OK\r\n")).Should().Be("+OK\r\n");
+
+        // 400 requests in one write, 8 MB of replies: the pipeline stops at the high-water mark
+        // and goes on as the client reads, instead of piling 8 MB up past the 1 MiB limit.
+        const int Requests = 400;
+        await client.SendAsync(string.Concat(Enumerable.Repeat("GET v\r\n", Requests)) + "PING\r\n");
+
+        string reply = CommandHarness.Bulk(value);
+        byte[] replies = await client.ReceiveExactlyAsync(Requests * reply.Length + "+PONG\r\n".Length);
+        Encoding.ASCII.GetString(replies).Should().Be(string.Concat(Enumerable.Repeat(reply, Requests)) + "+PONG\r\n");
     }
 
     [Fact]

@@ -26,7 +26,6 @@ public sealed class RespWriterTests
 
         string text = Encoding.Latin1.GetString(output.WrittenSpan);
         text.Should().Be("+OK\r\n+PONG\r\n-ERR bad  thing\r\n:-9223372036854775808\r\n:0\r\n$4\r\na\r\nb\r\n$0\r\n\r\n$-1\r\n*-1\r\n*2\r\n$3\r\n-42\r\n");
-        writer.Written.Should().Be(output.WrittenCount);
     }
 
     [Fact]

@@ -7,9 +7,15 @@ namespace ReactorNet.Samples.Tests.Support;
 /// <summary>Client-side socket helpers; each call is bounded by <see cref="TestTimeouts.Network"/>.</summary>
 internal static class TestSockets
 {
-    public static async Task<Socket> ConnectAsync(IPEndPoint endPoint)
+    /// <param name="endPoint">The server.</param>
+    /// <param name="receiveBufferSize">SO_RCVBUF before connecting (a small window: the kernel takes little for a client that does not read); null: the default.</param>
+    public static async Task<Socket> ConnectAsync(IPEndPoint endPoint, int? receiveBufferSize = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBufferSize is int size)
+        {
+            socket.ReceiveBufferSize = size;
+        }
         try
         {
             using var timeout = new CancellationTokenSource(TestTimeouts.Network);
