@@ -3,7 +3,7 @@
 # protocol (issue 13, "Measured, in benchmarks").
 #
 # Server: benchmarks/FramedServer (4-byte big-endian length + payload, each request answered by the
-# same frame, cut with the consumed count of OnData and sent with TrySend, which on the loop thread
+# same frame, cut by ReactorNet.Framing's LengthPrefixFramer and sent with TrySend, which on the loop thread
 # joins the connection's batched output), "batched" as it is and "flush-each" with --flush-each (Flush() after every reply: the
 # one-send-per-reply baseline). Load: native/echo_load --framed, 64 B payloads (68 B frames), every
 # echoed byte checked. Rows: connections {1, 1000} x requests in flight per connection {1, 16}.

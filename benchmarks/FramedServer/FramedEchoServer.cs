@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using ReactorNet.Framing;
 using ReactorNet.Tcp;
 
 namespace ReactorNet.Benchmarks.Framed;
@@ -11,8 +12,10 @@ namespace ReactorNet.Benchmarks.Framed;
 /// </summary>
 public sealed class FramedEchoServer : IDisposable
 {
-    /// <summary>The longest payload accepted; a longer announced length aborts the connection.</summary>
+    /// <summary>The longest payload accepted; a longer announced length resets the connection (<see cref="CloseReason.FrameTooLarge"/>).</summary>
     public const int MaxFrameLength = 1024 * 1024;
+
+    private static readonly LengthPrefixFramer Framer = new(prefixLength: 4, MaxFrameLength);
 
     private readonly ReactorGroup _loops;
     private readonly TcpServer _server;
@@ -27,7 +30,7 @@ public sealed class FramedEchoServer : IDisposable
         _loops = new ReactorGroup(loops, new ReactorOptions { LoggerFactory = loggerFactory });
         try
         {
-            _server = new TcpServer(_loops, endPoint, () => new FramedEchoHandler(MaxFrameLength, flushEach, Totals),
+            _server = new TcpServer(_loops, endPoint, () => new FramedEchoHandler(Framer, flushEach, Totals),
                 new TcpServerOptions { Backlog = backlog });
             _loops.Start();
         }
