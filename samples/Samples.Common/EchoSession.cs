@@ -41,13 +41,6 @@ public sealed class EchoSession : IDisposable
         OnReceived(data, ref sink);
     }
 
-    public void OnReceived(ReadOnlySpan<byte> data, ReplyCallback reply)
-    {
-        ArgumentNullException.ThrowIfNull(reply);
-        var sink = new CallbackSink(reply);
-        OnReceived(data, ref sink);
-    }
-
     /// <summary>Processes one read; replies go to <paramref name="sink"/> before this returns.</summary>
     public void OnReceived<TSink>(ReadOnlySpan<byte> data, ref TSink sink)
         where TSink : IReplySink, allows ref struct
@@ -92,13 +85,6 @@ public sealed class EchoSession : IDisposable
     {
         ArgumentNullException.ThrowIfNull(output);
         var sink = new BufferWriterSink(output);
-        Complete(ref sink);
-    }
-
-    public void Complete(ReplyCallback reply)
-    {
-        ArgumentNullException.ThrowIfNull(reply);
-        var sink = new CallbackSink(reply);
         Complete(ref sink);
     }
 

@@ -18,17 +18,8 @@ public interface IReplySink
     void Write(ReadOnlySpan<byte> bytes);
 }
 
-/// <summary>A reply callback, e.g. <c>stream.Write</c> or <c>bytes =&gt; connection.TrySend(bytes)</c>.</summary>
-public delegate void ReplyCallback(ReadOnlySpan<byte> bytes);
-
 /// <summary>Adapts an <see cref="IBufferWriter{T}"/>: copies each reply into it.</summary>
 public readonly struct BufferWriterSink(IBufferWriter<byte> writer) : IReplySink
 {
     public void Write(ReadOnlySpan<byte> bytes) => writer.Write(bytes);
-}
-
-/// <summary>Adapts a <see cref="ReplyCallback"/>.</summary>
-public readonly struct CallbackSink(ReplyCallback callback) : IReplySink
-{
-    public void Write(ReadOnlySpan<byte> bytes) => callback(bytes);
 }
