@@ -52,6 +52,7 @@ public sealed partial class TcpConnection
         {
             return false;
         }
+        TakeInbox(); // cross-thread sends that happened before this one go first
         if (first.Length + second.Length > 0)
         {
             _output.Append(first);

@@ -17,6 +17,8 @@ public sealed unsafe partial class TcpConnection
 
     private long _sendState;     // pending bytes | SendsRefused
     private int _unwritable;     // 1 from crossing the high-water mark (any thread) until drained below the low-water mark (loop)
+    private CrossThreadSend? _inbox; // cross-thread sends not yet in the output, newest first
+    private int _inboxDrainPosted;   // 1 from posting a DrainInbox until it starts
 
     private enum Reservation
     {
@@ -95,6 +97,7 @@ public sealed unsafe partial class TcpConnection
             data.CopyTo(copy);
             return Hand(copy, length);
         }
+        TakeInbox(); // cross-thread sends that happened before this one go first
         foreach (ReadOnlyMemory<byte> segment in data)
         {
             _output.Append(segment.Span);
@@ -141,34 +144,101 @@ public sealed unsafe partial class TcpConnection
         return Hand(copy, length);
     }
 
-    /// <summary>Hands counted bytes copied on another thread to the loop.</summary>
+    /// <summary>
+    /// Hands counted bytes copied on another thread to the loop. The copy joins the connection's
+    /// inbox before TrySend returns, and the loop takes the inbox before it appends anything of its
+    /// own: so a loop-thread send the application ordered after this one (a lock, a signal, a
+    /// posted callback) is written after it. One drain is posted for any number of queued sends.
+    /// </summary>
     private bool Hand(byte[] copy, int length)
     {
-        if (!Reactor.Execute(static s => s.Connection.Land(s), new CrossThreadSend(this, copy, length)))
+        var send = new CrossThreadSend(copy, length);
+        CrossThreadSend? head = Volatile.Read(ref _inbox);
+        while (true)
         {
-            // The reactor is disposed: nothing will be written, so the send did not happen.
-            Unreserve(length);
-            ArrayPool<byte>.Shared.Return(copy);
-            return false;
+            send.Next = head;
+            CrossThreadSend? seen = Interlocked.CompareExchange(ref _inbox, send, head);
+            if (seen == head)
+            {
+                break;
+            }
+            head = seen;
         }
-        return true;
+        if (Interlocked.CompareExchange(ref _inboxDrainPosted, 1, 0) != 0)
+        {
+            return true; // a drain is on its way and has not taken the inbox yet: it takes this send too
+        }
+        if (Reactor.Execute(static c => c.DrainInbox(), this))
+        {
+            return true;
+        }
+        // The reactor is disposed: nothing queued will be written. This send did not happen, unless
+        // the loop's last drain took it already (then it was written or discarded with the connection).
+        Volatile.Write(ref _inboxDrainPosted, 0); // a later sender tries (and fails) again, and discards its own
+        bool mine = false;
+        for (CrossThreadSend? queued = Interlocked.Exchange(ref _inbox, null); queued is not null; queued = queued.Next)
+        {
+            mine |= queued == send;
+            Unreserve(queued.Length);
+            ArrayPool<byte>.Shared.Return(queued.Data);
+        }
+        return !mine;
     }
 
-    /// <summary>A cross-thread send reaches the loop: its bytes were counted when it was accepted.</summary>
-    private void Land(CrossThreadSend send)
+    /// <summary>Posted by <see cref="Hand"/>: cross-thread sends reach the loop, outside any dispatch.</summary>
+    private void DrainInbox()
     {
-        if (_closed)
-        {
-            Unreserve(send.Length); // discarded with the connection
-        }
-        else
+        // Cleared before the take (a full barrier): a send queued after the take posts a new drain.
+        Interlocked.Exchange(ref _inboxDrainPosted, 0);
+        _batching = true; // written just below, not listed for the end of the round
+        TakeInbox();
+        _batching = false;
+        if (!_closed)
         {
             // Behind whatever the loop gathered: posted work is outside any dispatch, so the batch
             // is written (and completed, callbacks included) at once.
-            _output.Append(send.Data.AsSpan(0, send.Length));
             EndBatch();
         }
-        ArrayPool<byte>.Shared.Return(send.Data);
+    }
+
+    /// <summary>
+    /// Moves the cross-thread sends queued so far into the output, oldest first (their bytes were
+    /// counted when they were accepted), or uncounts them once the connection is closed. Loop
+    /// thread, before anything of the loop's own is appended: one read when the inbox is empty.
+    /// </summary>
+    private void TakeInbox()
+    {
+        if (Volatile.Read(ref _inbox) is null)
+        {
+            return;
+        }
+        CrossThreadSend? newestFirst = Interlocked.Exchange(ref _inbox, null);
+        CrossThreadSend? oldestFirst = null;
+        while (newestFirst is not null)
+        {
+            CrossThreadSend? next = newestFirst.Next;
+            newestFirst.Next = oldestFirst;
+            oldestFirst = newestFirst;
+            newestFirst = next;
+        }
+        bool appended = false;
+        for (CrossThreadSend? send = oldestFirst; send is not null; send = send.Next)
+        {
+            if (_closed)
+            {
+                Unreserve(send.Length); // discarded with the connection
+            }
+            else
+            {
+                _output.Append(send.Data.AsSpan(0, send.Length));
+                appended = true;
+            }
+            ArrayPool<byte>.Shared.Return(send.Data);
+        }
+        if (appended)
+        {
+            Gathered();
+        }
     }
 
     /// <summary>
@@ -262,9 +332,10 @@ public sealed unsafe partial class TcpConnection
         _lastWriteProgress = Reactor.LoopTimestamp;
     }
 
-    /// <summary>Drops queued output when the connection closes; bytes still in flight uncount themselves as they land.</summary>
+    /// <summary>Drops queued output when the connection closes; cross-thread sends queued later uncount themselves when their drain runs.</summary>
     private void DiscardOutput()
     {
+        TakeInbox(); // closed: uncounts what other threads queued
         Unreserve(_output.Length);
         _output.Clear();
         _awaitingWritable = false;
@@ -355,5 +426,13 @@ public sealed unsafe partial class TcpConnection
         Reactor.Reschedule(_stallTimer!, TimeSpan.FromSeconds((double)(stallTicks - waited) / System.Diagnostics.Stopwatch.Frequency));
     }
 
-    private sealed record CrossThreadSend(TcpConnection Connection, byte[] Data, int Length);
+    /// <summary>A copy made by a cross-thread send: a node of the connection's inbox (a lock-free stack, newest first).</summary>
+    private sealed class CrossThreadSend(byte[] data, int length)
+    {
+        public byte[] Data { get; } = data;
+
+        public int Length { get; } = length;
+
+        public CrossThreadSend? Next { get; set; }
+    }
 }

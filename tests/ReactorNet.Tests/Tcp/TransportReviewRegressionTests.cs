@@ -39,6 +39,185 @@ public sealed class TransportReviewRegressionTests
         return (loop, server, client, connection);
     }
 
+    public static TheoryData<string> LoopSendKinds => new() { "span", "header+body", "sequence", "writer" };
+
+    /// <summary>A loop-thread send of <paramref name="text"/> through each of the four ways to send.</summary>
+    private static void SendOnLoop(TcpConnection connection, string kind, string text)
+    {
+        byte[] bytes = Encoding.ASCII.GetBytes(text);
+        switch (kind)
+        {
+            case "span":
+                connection.TrySend(bytes).Should().BeTrue();
+                break;
+            case "header+body":
+                connection.TrySend(bytes.AsSpan(0, 1), bytes.AsSpan(1)).Should().BeTrue();
+                break;
+            case "sequence":
+                var first = new Segment(bytes.AsMemory(0, 1));
+                var last = first.Append(bytes.AsMemory(1));
+                connection.TrySend(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length)).Should().BeTrue();
+                break;
+            default:
+                Span<byte> span = connection.Output.GetSpan(bytes.Length);
+                bytes.CopyTo(span);
+                connection.Output.Advance(bytes.Length);
+                break;
+        }
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory) => Memory = memory;
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory) { RunningIndex = RunningIndex + Memory.Length };
+            Next = next;
+            return next;
+        }
+    }
+
+    /// <summary>
+    /// A TrySend from another thread that happened before a loop-thread send (the loop thread
+    /// joined the sender) reaches the wire first. Before the inbox, the other thread's bytes were
+    /// posted as work and landed after the dispatch had gathered and written the loop's own.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LoopSendKinds))]
+    public async Task Cross_thread_send_that_happened_before_a_send_in_OnData_reaches_the_wire_first(string kind)
+    {
+        var handler = new Handler
+        {
+            Data = (c, data) =>
+            {
+                var other = new Thread(() => c.TrySend("AA"u8).Should().BeTrue());
+                other.Start();
+                other.Join(); // A's TrySend returned before B's starts
+                SendOnLoop(c, kind, "BB");
+                return data.Length;
+            },
+        };
+        var (loop, server, client, _) = await StartAsync(handler);
+        using (loop)
+        using (server)
+        using (client)
+        {
+            client.Send("x"u8.ToArray());
+            byte[] got = await client.ReceiveExactlyAsync(4);
+            Encoding.ASCII.GetString(got).Should().Be("AABB", "bytes accepted first, in an order the application synchronised, go first");
+        }
+    }
+
+    /// <summary>
+    /// The same order for a send made elsewhere on the loop (posted work, a timer): the loop
+    /// callback waits for a signal the other thread gives after its TrySend returned.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LoopSendKinds))]
+    public async Task Cross_thread_send_that_happened_before_a_send_in_posted_work_reaches_the_wire_first(string kind)
+    {
+        var (loop, server, client, connection) = await StartAsync(new Handler { Data = (_, data) => data.Length });
+        using (loop)
+        using (server)
+        using (client)
+        {
+            using var sent = new ManualResetEventSlim();
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            loop.Reactor.Post(() =>
+            {
+                sent.Wait(LoopHarness.Timeout).Should().BeTrue();
+                SendOnLoop(connection, kind, "BB");
+                done.TrySetResult();
+            });
+            connection.TrySend("AA"u8).Should().BeTrue(); // queued behind the posted callback that is running
+            sent.Set();
+            await done.Task.WaitAsync(LoopHarness.Timeout);
+            byte[] got = await client.ReceiveExactlyAsync(4);
+            Encoding.ASCII.GetString(got).Should().Be("AABB");
+        }
+    }
+
+    /// <summary>
+    /// Many rounds of a cross-thread producer racing a loop-thread producer that only sends what it
+    /// saw published: every loop-thread marker must come after the cross-thread message it names.
+    /// Sends from other threads coalesce into one posted drain, so this also checks nothing queued
+    /// is stranded (every message arrives) and the count returns to zero.
+    /// </summary>
+    [Fact]
+    public async Task Loop_thread_markers_never_overtake_the_cross_thread_messages_they_saw()
+    {
+        const int Messages = 20_000;
+        var (loop, server, client, connection) = await StartAsync(new Handler { Data = (_, data) => data.Length });
+        using (loop)
+        using (server)
+        using (client)
+        {
+            int published = -1; // the last message whose TrySend returned
+            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            int markers = 0;
+            int marked = -1;
+            void Mark()
+            {
+                int seen = Volatile.Read(ref published);
+                if (seen > marked) // at most one marker per message: bounded output
+                {
+                    marked = seen;
+                    Span<byte> marker = stackalloc byte[5];
+                    marker[0] = (byte)'M';
+                    BitConverter.TryWriteBytes(marker[1..], seen);
+                    connection.TrySend(marker).Should().BeTrue();
+                    markers++;
+                }
+                if (seen == Messages - 1)
+                {
+                    finished.TrySetResult();
+                    return;
+                }
+                loop.Reactor.Post(Mark); // bounded: stops with the last message
+            }
+            loop.Reactor.Post(Mark);
+            var producer = new Thread(() =>
+            {
+                Span<byte> message = stackalloc byte[5];
+                message[0] = (byte)'C';
+                for (int i = 0; i < Messages; i++)
+                {
+                    BitConverter.TryWriteBytes(message[1..], i);
+                    connection.TrySend(message).Should().BeTrue();
+                    Volatile.Write(ref published, i);
+                }
+            });
+            Task<byte[]> received = client.ReceiveToEndAsync();
+            producer.Start();
+            producer.Join(LoopHarness.Timeout).Should().BeTrue();
+            await finished.Task.WaitAsync(LoopHarness.Timeout);
+            connection.ShutdownOutput(); // FIN once everything accepted is written
+            byte[] stream = await received.WaitAsync(LoopHarness.Timeout);
+
+            int nextMessage = 0;
+            int checkedMarkers = 0;
+            for (int at = 0; at + 5 <= stream.Length; at += 5)
+            {
+                int value = BitConverter.ToInt32(stream, at + 1);
+                if (stream[at] == (byte)'C')
+                {
+                    value.Should().Be(nextMessage, "messages from one thread keep their order");
+                    nextMessage++;
+                }
+                else
+                {
+                    stream[at].Should().Be((byte)'M');
+                    value.Should().BeLessThan(nextMessage, "a marker names a message that was accepted before it, so it arrived before it");
+                    checkedMarkers++;
+                }
+            }
+            nextMessage.Should().Be(Messages, "every accepted message arrives");
+            checkedMarkers.Should().Be(loop.Invoke(() => markers));
+            loop.Invoke(() => connection.PendingOutputBytes).Should().Be(0);
+        }
+    }
+
     /// <summary>
     /// A producer that stops when IsWritable turns false and resumes on OnWritabilityChanged(true)
     /// (the documented pattern) stalls: one loop-thread send of at least HighWaterMark sets
