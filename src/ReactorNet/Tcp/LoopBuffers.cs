@@ -74,7 +74,14 @@ internal sealed unsafe class LoopBuffers
     /// <summary>Uncounts output reserved with <see cref="TryReserveOutput"/>. Any thread.</summary>
     public void ReleaseOutput(long bytes) => Interlocked.Add(ref _pendingOutput, -bytes);
 
-    public byte[] RentSegment() => _free.TryPop(out byte[]? segment) ? segment : GC.AllocateUninitializedArray<byte>(SegmentSize, pinned: true);
+    /// <summary>Segments handed out so far (for tests: what was copied into output rather than written from the caller's memory).</summary>
+    internal long SegmentsRented { get; private set; }
+
+    public byte[] RentSegment()
+    {
+        SegmentsRented++;
+        return _free.TryPop(out byte[]? segment) ? segment : GC.AllocateUninitializedArray<byte>(SegmentSize, pinned: true);
+    }
 
     public void ReturnSegment(byte[] segment)
     {

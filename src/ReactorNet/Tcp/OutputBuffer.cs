@@ -90,24 +90,46 @@ internal sealed unsafe class OutputBuffer
             iov[i].Base = LoopBuffers.AddressOf(segment) + start;
             iov[i].Length = (nuint)(end - start);
         }
+        long written = Send(fd, iov, n);
+        if (written > 0)
+        {
+            Consume((int)written);
+        }
+        Report();
+        return written;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="first"/> then <paramref name="second"/> straight from the caller's
+    /// memory (a large send on an idle connection: no copy into segments); returns the bytes
+    /// written, or -errno (never EINTR).
+    /// </summary>
+    public static long WriteTo(int fd, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        fixed (byte* a = first)
+        fixed (byte* b = second)
+        {
+            Libc.IoVec* iov = stackalloc Libc.IoVec[2];
+            iov[0].Base = a;
+            iov[0].Length = (nuint)first.Length;
+            iov[1].Base = b;
+            iov[1].Length = (nuint)second.Length;
+            return Send(fd, iov, second.IsEmpty ? 1 : 2);
+        }
+    }
+
+    private static long Send(int fd, Libc.IoVec* iov, int count)
+    {
         // sendmsg rather than writev: only a send call takes MSG_NOSIGNAL, and a peer that reset
         // must cost EPIPE, not a SIGPIPE that kills a process which has not ignored it.
-        var message = new Libc.MsgHdr { Iov = iov, IovLength = (nuint)n };
+        var message = new Libc.MsgHdr { Iov = iov, IovLength = (nuint)count };
         nint written;
         do
         {
             written = Libc.sendmsg(fd, &message, Libc.MSG_NOSIGNAL);
         }
         while (written < 0 && Errno.Last == Errno.EINTR);
-        if (written < 0)
-        {
-            int errno = Errno.Last;
-            Report();
-            return -errno;
-        }
-        Consume((int)written);
-        Report();
-        return written;
+        return written < 0 ? -Errno.Last : written;
     }
 
     /// <summary>Returns every segment to the pool.</summary>

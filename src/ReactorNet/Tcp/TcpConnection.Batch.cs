@@ -48,17 +48,31 @@ public sealed partial class TcpConnection
     /// <summary>Counts and gathers loop-thread output (two parts, all or nothing); nothing is written here unless the batch is full.</summary>
     private bool SendInLoop(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
     {
-        if (!ReserveForSend((long)first.Length + second.Length))
+        long total = (long)first.Length + second.Length;
+        if (!ReserveForSend(total))
         {
             return false;
         }
         TakeInbox(); // cross-thread sends that happened before this one go first
-        if (first.Length + second.Length > 0)
+        if (total == 0)
         {
-            _output.Append(first);
-            _output.Append(second);
-            Gathered();
+            return true;
         }
+        if (total >= BatchFlushThreshold && _output.Length == 0 && !_awaitingWritable && _writeError == 0)
+        {
+            // A batch this large would be written at once anyway: write it from the caller's
+            // memory and copy only what the kernel leaves (a 1 MiB body is not copied whole first).
+            long written = OutputBuffer.WriteTo(_fd, first, second);
+            if (AccountWrite(written))
+            {
+                int inFirst = (int)Math.Min(written, first.Length);
+                second = second[(int)(written - inFirst)..];
+                first = first[inFirst..];
+            }
+        }
+        _output.Append(first);
+        _output.Append(second);
+        Gathered(); // also when all was written: the batch completes (writability, FIN) as usual
         return true;
     }
 
@@ -116,30 +130,43 @@ public sealed partial class TcpConnection
     {
         while (_output.Length > 0)
         {
-            long n = _output.WriteTo(_fd);
-            WriteCalls++;
-            if (n < 0)
+            if (!AccountWrite(_output.WriteTo(_fd)))
             {
-                int errno = (int)-n;
-                if (errno == Errno.EAGAIN)
-                {
-                    if (!_awaitingWritable)
-                    {
-                        _awaitingWritable = true;
-                        _lastWriteProgress = Reactor.LoopTimestamp; // the stall clock starts when output starts waiting
-                    }
-                    return;
-                }
-                _writeError = errno;
-                RefuseSends(); // the connection is dead: later sends are refused, not gathered
                 return;
             }
-            Consumed(n);
-            BytesSent += n;
-            _lastActivity = Reactor.LoopTimestamp;
-            Reactor.Metrics.BytesSent(n);
         }
         _awaitingWritable = false;
+    }
+
+    /// <summary>
+    /// Books one write call's result (<paramref name="written"/> bytes, or -errno); false when
+    /// writing must stop: the socket is full (EPOLLOUT takes over) or the write failed (kept for
+    /// <see cref="CompleteWrite"/>).
+    /// </summary>
+    private bool AccountWrite(long written)
+    {
+        WriteCalls++;
+        if (written < 0)
+        {
+            int errno = (int)-written;
+            if (errno == Errno.EAGAIN)
+            {
+                if (!_awaitingWritable)
+                {
+                    _awaitingWritable = true;
+                    _lastWriteProgress = Reactor.LoopTimestamp; // the stall clock starts when output starts waiting
+                }
+                return false;
+            }
+            _writeError = errno;
+            RefuseSends(); // the connection is dead: later sends are refused, not gathered
+            return false;
+        }
+        Consumed(written);
+        BytesSent += written;
+        _lastActivity = Reactor.LoopTimestamp;
+        Reactor.Metrics.BytesSent(written);
+        return true;
     }
 
     /// <summary>

@@ -226,4 +226,42 @@ public sealed class BatchedOutputTests
         loop.Invoke(() => handler.Refused).Should().BeTrue();
         loop.Invoke(() => handler.CallbacksInsideTrySend.ToArray()).Should().BeEmpty();
     }
+
+    /// <summary>
+    /// A loop-thread send of at least the batch threshold on a connection with nothing queued is
+    /// written from the caller's memory: the loop's segments hold only what the kernel left, not
+    /// a copy of the whole (a large body would otherwise be copied once before its first write).
+    /// The header and body arrive whole and in order.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_large_send_on_an_idle_connection_copies_only_what_the_kernel_left(bool twoParts)
+    {
+        using var loop = new LoopHarness();
+        var handler = new PipelineHandler();
+        var options = new TcpConnectionOptions { HighWaterMark = 8 << 20, LowWaterMark = 1 << 20, MaxPendingOutputBytes = 16 << 20 };
+        using var server = new TcpServer(loop.Reactor, new IPEndPoint(IPAddress.Loopback, 0), () => handler, new TcpServerOptions { Connection = options });
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(server.LocalEndPoint).WaitAsync(LoopHarness.Timeout);
+        TcpConnection connection = await handler.Connected.Task.WaitAsync(LoopHarness.Timeout);
+        byte[] body = new byte[4 << 20]; // more than loopback takes at once while nobody reads
+        Random.Shared.NextBytes(body);
+        byte[] header = "HEADER"u8.ToArray();
+
+        var (copied, written) = loop.Invoke(() =>
+        {
+            long rentedBefore = LoopBuffers.For(loop.Reactor).SegmentsRented;
+            long sentBefore = connection.BytesSent;
+            (twoParts ? connection.TrySend(header, body) : connection.TrySend(body)).Should().BeTrue();
+            return (LoopBuffers.For(loop.Reactor).SegmentsRented - rentedBefore, connection.BytesSent - sentBefore);
+        });
+
+        long total = body.Length + (twoParts ? header.Length : 0);
+        written.Should().BePositive("an idle socket takes part of it at once");
+        copied.Should().Be((total - written + LoopBuffers.SegmentSize - 1) / LoopBuffers.SegmentSize, "only the rest is copied into segments");
+        byte[] got = await client.ReceiveExactlyAsync((int)total);
+        got.AsSpan(0, (int)total - body.Length).SequenceEqual(twoParts ? header : []).Should().BeTrue();
+        got.AsSpan((int)total - body.Length).SequenceEqual(body).Should().BeTrue("the bytes the kernel took first and the copied rest join up");
+    }
 }
