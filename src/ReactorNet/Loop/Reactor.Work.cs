@@ -136,6 +136,12 @@ public sealed partial class Reactor
         set => _timers.StartingHook = value;
     }
 
+    /// <summary>
+    /// Bumped before every callback the loop runs (an event dispatch, a timer, a posted item); loop
+    /// thread. Lets the transport tell "the same callback" from "a later one" with one plain read.
+    /// </summary>
+    internal long CallbackSequence => _tracker.Sequence;
+
     /// <summary>Work items queued and not yet run (the metric <c>reactor.work.pending</c>).</summary>
     internal int PendingWorkCount => _work.Count;
 

@@ -41,6 +41,7 @@ public sealed partial class TcpConnection
     {
         if (Reactor.IsInLoopThread && !_closed && !_awaitingWritable)
         {
+            TakeInboxBeforeOwnBytes(); // a cross-thread send that happened before the flush is written by it
             WriteOutput();
         }
     }
@@ -53,7 +54,7 @@ public sealed partial class TcpConnection
         {
             return false;
         }
-        TakeInbox(); // cross-thread sends that happened before this one go first
+        TakeInboxBeforeOwnBytes(); // cross-thread sends that happened before this callback's first bytes go first
         if (total == 0)
         {
             return true;

@@ -46,7 +46,7 @@ public sealed partial class TcpConnection
             connection.Reactor.ThrowIfNotLoopThread();
             ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
             ReturnScratch();
-            connection.TakeInbox(); // cross-thread sends that happened before these bytes go first
+            connection.TakeInboxBeforeOwnBytes(); // cross-thread sends that happened before this callback's first bytes go first
             Memory<byte> tail = connection._output.GetTail(sizeHint);
             if (tail.IsEmpty)
             {

@@ -19,6 +19,7 @@ public sealed unsafe partial class TcpConnection
     private int _unwritable;     // 1 from crossing the high-water mark (any thread) until drained below the low-water mark (loop)
     private CrossThreadSend? _inbox; // cross-thread sends not yet in the output, newest first
     private int _inboxDrainPosted;   // 1 from posting a DrainInbox until it starts
+    private long _ownBytesCallback = -1; // the loop callback that last appended bytes of its own: later appends in it do not take the inbox
 
     private enum Reservation
     {
@@ -97,7 +98,7 @@ public sealed unsafe partial class TcpConnection
             data.CopyTo(copy);
             return Hand(copy, length);
         }
-        TakeInbox(); // cross-thread sends that happened before this one go first
+        TakeInboxBeforeOwnBytes();
         foreach (ReadOnlyMemory<byte> segment in data)
         {
             _output.Append(segment.Span);
@@ -198,6 +199,23 @@ public sealed unsafe partial class TcpConnection
             // Behind whatever the loop gathered: posted work is outside any dispatch, so the batch
             // is written (and completed, callbacks included) at once.
             EndBatch();
+        }
+    }
+
+    /// <summary>
+    /// Before the first bytes a loop callback appends: cross-thread sends that happened before
+    /// them go first. Later appends of the same callback do not take the inbox, so what one
+    /// callback writes (a message in several sends, a serializer's several GetSpan/Advance) stays
+    /// in one piece on the wire. One plain read and compare in the common case.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void TakeInboxBeforeOwnBytes()
+    {
+        long callback = Reactor.CallbackSequence;
+        if (callback != _ownBytesCallback)
+        {
+            _ownBytesCallback = callback;
+            TakeInbox();
         }
     }
 
