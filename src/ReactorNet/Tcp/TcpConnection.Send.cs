@@ -174,7 +174,9 @@ public sealed unsafe partial class TcpConnection
             return true;
         }
         // The reactor is disposed: nothing queued will be written. This send did not happen, unless
-        // the loop's last drain took it already (then it was written or discarded with the connection).
+        // the loop's last drain took it already (then it was written or discarded with the
+        // connection). A send queued meanwhile by a thread that saw the flag still set returned true
+        // and is discarded here too: the disposal resets the connection, so "true unless reset" holds.
         Volatile.Write(ref _inboxDrainPosted, 0); // a later sender tries (and fails) again, and discards its own
         bool mine = false;
         for (CrossThreadSend? queued = Interlocked.Exchange(ref _inbox, null); queued is not null; queued = queued.Next)

