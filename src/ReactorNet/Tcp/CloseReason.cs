@@ -30,7 +30,11 @@ public enum CloseReason
     /// </summary>
     OutputLimitExceeded,
 
-    /// <summary>A callback of the <see cref="IConnectionHandler"/> threw; the exception is logged and passed to <see cref="IConnectionHandler.OnClosed"/>.</summary>
+    /// <summary>
+    /// A callback of the <see cref="IConnectionHandler"/> threw, or the transport itself failed while
+    /// handling the connection's event (a library fault such as an <see cref="OutOfMemoryException"/>):
+    /// the exception is logged and passed to <see cref="IConnectionHandler.OnClosed"/>, and the connection is reset.
+    /// </summary>
     HandlerFault,
 
     /// <summary>The server or its reactor shut down.</summary>

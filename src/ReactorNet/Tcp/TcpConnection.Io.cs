@@ -7,6 +7,9 @@ public sealed unsafe partial class TcpConnection
     /// <summary>Reads per readiness event before yielding to other connections (level-triggered, so nothing is lost).</summary>
     private const int MaxReadsPerEvent = 4;
 
+    /// <summary>Test seam: runs at the start of each event's dispatch, to inject a fault of the transport itself. Loop thread.</summary>
+    internal Action? EventFaultHook { get; set; }
+
     void IEventHandler.OnEvent(Registration registration, Readiness readiness)
     {
         // Sends made while this connection's events are handled are gathered and written once,
@@ -14,7 +17,18 @@ public sealed unsafe partial class TcpConnection
         _batching = true;
         try
         {
+            EventFaultHook?.Invoke();
             HandleEvent(readiness);
+        }
+        catch (Exception ex)
+        {
+            // Handler callbacks are isolated where they are called (Invoke); this is the transport
+            // itself failing (a bug, an allocation failure). Left to the reactor, the descriptor
+            // would be closed behind the connection's back: no OnClosed, still counted by its
+            // server, its timers still armed. Close it the one way out instead.
+            _batching = false;
+            Fault(ex);
+            return;
         }
         finally
         {
@@ -22,8 +36,22 @@ public sealed unsafe partial class TcpConnection
         }
         if (!_closed)
         {
-            EndBatch();
+            try
+            {
+                EndBatch();
+            }
+            catch (Exception ex)
+            {
+                Fault(ex);
+            }
         }
+    }
+
+    /// <summary>The transport failed while handling this connection's event: log, reset, tell the handler once.</summary>
+    private void Fault(Exception exception)
+    {
+        Log.TransportFaulted(Reactor.Logger, Id, exception);
+        CloseNow(CloseReason.HandlerFault, exception, reset: true);
     }
 
     private void HandleEvent(Readiness readiness)

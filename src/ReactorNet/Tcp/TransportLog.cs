@@ -22,6 +22,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Connection {Id}: handler threw; the connection is aborted")]
     public static partial void HandlerFaulted(ILogger logger, long id, Exception exception);
 
+    [LoggerMessage(EventId = 114, Level = LogLevel.Error, Message = "Connection {Id}: the transport failed while handling an event; the connection is reset")]
+    public static partial void TransportFaulted(ILogger logger, long id, Exception exception);
+
     [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Connection {Id}: a send would bring pending output to {Pending} bytes, over the limit of {Limit}; closing ({Suppressed} similar messages suppressed)")]
     private static partial void OutputLimitExceeded(ILogger logger, long id, long pending, int limit, int suppressed);
 

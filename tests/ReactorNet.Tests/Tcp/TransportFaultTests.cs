@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using ReactorNet.Tcp;
+using ReactorNet.Tests.Support;
+
+namespace ReactorNet.Tests.Tcp;
+
+/// <summary>
+/// Finding 6: handler callbacks are isolated inside the transport, but an exception of the
+/// transport itself (a bug, an out-of-memory in a pool rent) escaping <c>TcpConnection</c>'s
+/// <c>OnEvent</c> used to reach the reactor, which removed the registration and closed the
+/// descriptor behind the connection's back: no <c>OnClosed</c>, the server still counted it, its
+/// timers still ran. The fault is injected through an internal hook at the start of the dispatch.
+/// </summary>
+public sealed class TransportFaultTests
+{
+    [Fact]
+    public async Task An_exception_escaping_the_transport_closes_the_connection_and_calls_OnClosed_exactly_once()
+    {
+        var log = new CapturingLoggerFactory();
+        using var loop = new LoopHarness(new ReactorOptions { LoggerFactory = log });
+        var injected = new OutOfMemoryException("injected: a pool rent failed");
+        var handler = new FaultRecordingHandler(firstConnection => firstConnection.EventFaultHook = () => throw injected);
+        using var server = new TcpServer(loop.Reactor, new IPEndPoint(IPAddress.Loopback, 0), () => handler);
+        using var faulty = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await faulty.ConnectAsync(server.LocalEndPoint).WaitAsync(LoopHarness.Timeout);
+        using var healthy = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await healthy.ConnectAsync(server.LocalEndPoint).WaitAsync(LoopHarness.Timeout);
+        await handler.Connected(2).WaitAsync(LoopHarness.Timeout);
+
+        faulty.Send([1]); // the server's next event for this connection throws inside the transport
+        await ReceiveEndAsync(faulty);
+        loop.WaitRounds(3); // whatever the loop does about the fault is done by now
+
+        TcpConnection victim = handler.Order.First();
+        handler.Closes.Keys.Should().Equal([victim], "only the faulty connection closed");
+        handler.Closes[victim].Should().ContainSingle("OnClosed runs exactly once")
+            .Which.Should().Be((CloseReason.HandlerFault, (Exception)injected));
+        victim.IsClosed.Should().BeTrue();
+        server.ConnectionCount.Should().Be(1, "the server no longer counts the faulty connection");
+        log.Entries.Should().Contain(e => e.Level == LogLevel.Error && ReferenceEquals(e.Exception, injected), "the fault is logged with its exception");
+
+        healthy.Send([7, 8, 9]);
+        (await healthy.ReceiveExactlyAsync(3)).Should().Equal(7, 8, 9);
+        loop.Invoke(() => loop.Reactor.RegistrationCount).Should().Be(2, "the listener and the healthy connection");
+    }
+
+    /// <summary>Waits until the peer's end of <paramref name="socket"/> is gone: EOF or a reset.</summary>
+    private static async Task ReceiveEndAsync(Socket socket)
+    {
+        var buffer = new byte[16];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).AsTask().WaitAsync(LoopHarness.Timeout) > 0)
+            {
+            }
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+    }
+
+    /// <summary>Records the connections in the order they opened and every OnClosed with its error.</summary>
+    private sealed class FaultRecordingHandler(Action<TcpConnection> onFirstConnected) : IConnectionHandler
+    {
+        private readonly TaskCompletionSource[] _connected = [new(TaskCreationOptions.RunContinuationsAsynchronously), new(TaskCreationOptions.RunContinuationsAsynchronously)];
+
+        public ConcurrentQueue<TcpConnection> Order { get; } = new();
+
+        public ConcurrentDictionary<TcpConnection, ConcurrentQueue<(CloseReason, Exception?)>> Closes { get; } = new();
+
+        public Task Connected(int count) => _connected[count - 1].Task;
+
+        public void OnConnected(TcpConnection connection)
+        {
+            Order.Enqueue(connection);
+            if (Order.Count == 1)
+            {
+                onFirstConnected(connection);
+            }
+            _connected[Math.Min(Order.Count, _connected.Length) - 1].TrySetResult();
+        }
+
+        public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)
+        {
+            connection.TrySend(data);
+            return data.Length;
+        }
+
+        public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) =>
+            Closes.GetOrAdd(connection, _ => new ConcurrentQueue<(CloseReason, Exception?)>()).Enqueue((reason, error));
+    }
+}
