@@ -101,11 +101,35 @@ public sealed class PostTests
         inline.Should().BeTrue();
     }
 
+    /// <summary>
+    /// With a spin budget far longer than the test, the loop never sleeps while idle: every event,
+    /// post and timer below is picked up by the spin's own <c>epoll_wait</c>. The edge-triggered
+    /// eventfd is reported once per signal, so an event the spin found and the loop then dropped
+    /// (RunOnce ignoring Spin's count, or waiting again over the batch it found) is lost for good
+    /// and the test fails; the timer fails it if the spin ignores the earliest due time.
+    /// </summary>
     [Fact]
     public void A_spinning_loop_still_runs_posts_events_and_timers()
     {
-        using var loop = new LoopHarness(new ReactorOptions { SpinBeforeBlock = TimeSpan.FromMilliseconds(1) });
+        using var loop = new LoopHarness(new ReactorOptions { SpinBeforeBlock = TimeSpan.FromMinutes(5) });
         loop.Invoke(() => 42).Should().Be(42);
+
+        int fd = NativeTestHelpers.EventFd();
+        int heard = 0;
+        using var signals = new SemaphoreSlim(0);
+        loop.Invoke(() => loop.Reactor.Register(fd, Interest.Readable | Interest.EdgeTriggered, new DelegateHandler((reg, _) =>
+        {
+            NativeTestHelpers.DrainEventFd(reg.Fd);
+            heard++;
+            signals.Release();
+        }), ownsFd: true));
+        for (int i = 1; i <= 3; i++)
+        {
+            NativeTestHelpers.SignalEventFd(fd); // from this thread, while the loop spins
+            signals.Wait(LoopHarness.Timeout).Should().BeTrue($"signal {i} reaches the handler: the spin must hand its events to the dispatch");
+        }
+        loop.Invoke(() => heard).Should().Be(3);
+
         var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         loop.Reactor.Schedule(TimeSpan.FromMilliseconds(5), () => fired.SetResult());
         LoopHarness.Wait(fired.Task);
