@@ -33,6 +33,36 @@ public sealed partial class Reactor
         Enqueue(new WorkQueue.Item(Unsafe.As<Action<object?>>(action), state));
     }
 
+    /// <summary>
+    /// Returns an awaitable that continues on this reactor's loop thread:
+    /// <c>await reactor.SwitchTo();</c> after, say, <c>await TcpConnection.ConnectAsync(...)</c> on a
+    /// pool thread. On the loop thread already, the await continues at once. Elsewhere the
+    /// continuation is queued like <see cref="Post(Action)"/> (so it runs once the loop runs, FIFO
+    /// with other posted work).
+    /// </summary>
+    /// <returns>The awaitable.</returns>
+    /// <remarks>
+    /// If the reactor is disposed before the continuation reaches its loop, the await throws
+    /// <see cref="ObjectDisposedException"/> (on a pool thread) instead of never completing.
+    /// </remarks>
+    public LoopSwitchAwaitable SwitchTo() => new(this);
+
+    /// <summary>
+    /// Queues an await's continuation for the loop (<see cref="SwitchTo"/> and the loop's
+    /// <see cref="SynchronizationContext"/>). Once the queue is closed by Dispose it runs on the pool
+    /// instead: dropped, the awaiting method would stay pending for ever; thrown from here, the
+    /// exception would be rethrown on the pool by the awaiting machinery and end the process. Off
+    /// the loop, <see cref="LoopSwitchAwaitable.GetResult"/> and the reactor's calls throw
+    /// <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    internal void PostContinuation(Action<object?> continuation, object? state)
+    {
+        if (!TryEnqueue(new WorkQueue.Item(continuation, state)))
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(continuation, state, preferLocal: false);
+        }
+    }
+
     /// <summary>Runs <paramref name="action"/> now when called on the loop thread, else posts it (muduo's runInLoop).</summary>
     /// <param name="action">The work.</param>
     public void RunInLoop(Action action)

@@ -35,6 +35,7 @@ public sealed unsafe partial class Reactor : IDisposable
     private readonly RegistrationTable _registrations = new();
     private readonly CallbackTracker _tracker = new();
     private readonly WorkQueue _work;
+    private readonly ReactorSynchronizationContext _synchronizationContext;
     private readonly TimerQueue _timers;
     private readonly ManualResetEventSlim _exited = new(true);
     private readonly object _ownerLock = new();
@@ -76,6 +77,7 @@ public sealed unsafe partial class Reactor : IDisposable
         _threadName = threadName;
         Index = index;
         _work = new WorkQueue(_tracker);
+        _synchronizationContext = new ReactorSynchronizationContext(this);
         _timers = new TimerQueue(_tracker);
         _stallTicks = Timeouts.IsEnabled(options.StallThreshold) ? Timeouts.ToTicks(options.StallThreshold) : 0;
         StallThresholdMs = (long)Math.Min(options.StallThreshold.TotalMilliseconds, int.MaxValue);
@@ -270,6 +272,10 @@ public sealed unsafe partial class Reactor : IDisposable
         {
             StallWatchdog.Watch(this);
         }
+        // Awaits that start in the loop's callbacks resume on the loop. A thread of the
+        // application that called Run gets its own context back when the loop ends.
+        SynchronizationContext? callersContext = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(_synchronizationContext);
         try
         {
             try
@@ -294,6 +300,7 @@ public sealed unsafe partial class Reactor : IDisposable
         }
         finally
         {
+            SynchronizationContext.SetSynchronizationContext(callersContext);
             _tracker.Idle();
             if (_stallTicks > 0)
             {
