@@ -107,4 +107,40 @@ public sealed class FaultIsolationTests
         raced.Should().Be(5, "the kernel hands out the lowest free fd number");
         loop.Reactor.StaleEventCount.Should().BeGreaterThan(0, "the stale events were seen and dropped");
     }
+
+    /// <summary>
+    /// PITFALLS #2, the other half: DEL before close. A descriptor the application dup'ed keeps the
+    /// open file description, and with it the epoll entry, alive after our close: closed first, the
+    /// entry could never be removed again (DEL answers EBADF) and its level-triggered event would
+    /// come back every round for a dead token. Removed in the right order, nothing more arrives.
+    /// </summary>
+    [Fact]
+    public void Unregister_removes_the_epoll_entry_before_closing_so_a_duplicated_descriptor_brings_no_events_back()
+    {
+        using var loop = new LoopHarness();
+        int fd = NativeTestHelpers.EventFd();
+        int copy = Dup(fd);
+        copy.Should().BeGreaterThanOrEqualTo(0);
+        try
+        {
+            var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Registration registration = loop.Invoke(() => loop.Reactor.Register(fd, Interest.Readable, new DelegateHandler((_, _) => heard.TrySetResult()), ownsFd: true));
+            NativeTestHelpers.SignalEventFd(copy); // readable, and never drained: level-triggered reports it every round
+            LoopHarness.Wait(heard.Task);
+            long staleBefore = loop.Invoke(() =>
+            {
+                registration.Unregister().Should().BeTrue();
+                return loop.Reactor.StaleEventCount;
+            });
+            loop.WaitRounds(20);
+            loop.Reactor.StaleEventCount.Should().Be(staleBefore, "the entry is gone, although the description lives on in the copy");
+        }
+        finally
+        {
+            NativeTestHelpers.Close(copy);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "dup", SetLastError = true)]
+    private static extern int Dup(int fd);
 }
