@@ -9,7 +9,7 @@ namespace ReactorNet.Tests.Children;
 /// <summary>
 /// Child process for <see cref="Endpoints.SigPipeTests"/>: restores SIGPIPE to its default action
 /// (terminate; the .NET host ignores it) and then writes to connections whose peer is gone,
-/// through the batch write that follows a send and through the queued flush. Without MSG_NOSIGNAL on either call
+/// through the batch write that follows a send, the direct write of a large send and the queued flush. Without MSG_NOSIGNAL on either call
 /// the kernel raises SIGPIPE and this process dies; with it, each write fails with EPIPE and the
 /// connection closes as reset. Prints one line per path and exits 0.
 /// </summary>
@@ -70,6 +70,20 @@ internal static partial class SigPipeProbe
                 return connection.TrySend("after the peer left"u8);
             });
             Report("gathered", accepted, LoopHarness.Wait(handler.Closed[connection.Id].Task));
+        }
+
+        // Direct write: a send of 64 KiB or more on a connection with nothing queued goes to
+        // sendmsg from the caller's memory inside TrySend; the peer is gone already.
+        using (var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            client.Connect(endPoint);
+            TcpConnection connection = Take(handler);
+            bool accepted = loop.Invoke(() =>
+            {
+                client.Close();
+                return connection.TrySend(new byte[128 * 1024]);
+            });
+            Report("direct", accepted, LoopHarness.Wait(handler.Closed[connection.Id].Task));
         }
 
         // Queued flush: output waits in the connection's buffer, the peer resets (it leaves unread
