@@ -111,16 +111,32 @@ public sealed partial class TcpConnection
     private void EndBatch()
     {
         _batching = true;
-        do
+        try
         {
-            if (_output.Length > 0 && !_awaitingWritable && _writeError == 0)
+            FaultHook?.Invoke();
+            do
             {
-                WriteOutput();
+                if (_output.Length > 0 && !_awaitingWritable && _writeError == 0)
+                {
+                    WriteOutput();
+                }
+                CompleteWrite();
             }
-            CompleteWrite();
+            while (!_closed && _output.Length > 0 && !_awaitingWritable);
         }
-        while (!_closed && _output.Length > 0 && !_awaitingWritable);
-        _batching = false;
+        catch (Exception ex)
+        {
+            // The transport itself failed (handler callbacks are isolated where they are called).
+            // Batches are written at the end of a dispatch, by the loop's before-block step for
+            // many connections at once, and by a posted drain: contained here, the fault resets
+            // this connection only, instead of stopping the loop or leaving it gathering for ever.
+            _batching = false;
+            Fault(ex);
+        }
+        finally
+        {
+            _batching = false;
+        }
     }
 
     /// <summary>

@@ -7,8 +7,8 @@ public sealed unsafe partial class TcpConnection
     /// <summary>Reads per readiness event before yielding to other connections (level-triggered, so nothing is lost).</summary>
     private const int MaxReadsPerEvent = 4;
 
-    /// <summary>Test seam: runs at the start of each event's dispatch, to inject a fault of the transport itself. Loop thread.</summary>
-    internal Action? EventFaultHook { get; set; }
+    /// <summary>Test seam: runs at the start of each event's dispatch and of each batch write, to inject a fault of the transport itself. Loop thread.</summary>
+    internal Action? FaultHook { get; set; }
 
     void IEventHandler.OnEvent(Registration registration, Readiness readiness)
     {
@@ -17,7 +17,7 @@ public sealed unsafe partial class TcpConnection
         _batching = true;
         try
         {
-            EventFaultHook?.Invoke();
+            FaultHook?.Invoke();
             HandleEvent(readiness);
         }
         catch (Exception ex)
@@ -36,14 +36,7 @@ public sealed unsafe partial class TcpConnection
         }
         if (!_closed)
         {
-            try
-            {
-                EndBatch();
-            }
-            catch (Exception ex)
-            {
-                Fault(ex);
-            }
+            EndBatch(); // contains its own faults
         }
     }
 

@@ -95,7 +95,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 113, Level = LogLevel.Error, Message = "accept failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Connection {Id}: a send would bring the loop's pending output to {Pending} bytes, over its limit of {Limit}; closing ({Suppressed} similar messages suppressed)")]
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Connection {Id}: a send would bring the loop's pending output to {Pending} bytes, over its limit of {Limit}; closing ({Suppressed} similar messages suppressed)")]
     private static partial void LoopOutputLimitExceeded(ILogger logger, long id, long pending, long limit, int suppressed);
 
     /// <summary>Rate-limited through the loop's output-limit <paramref name="throttle"/>: many slow readers at once trigger it.</summary>

@@ -22,7 +22,7 @@ public sealed class TransportFaultTests
         var log = new CapturingLoggerFactory();
         using var loop = new LoopHarness(new ReactorOptions { LoggerFactory = log });
         var injected = new OutOfMemoryException("injected: a pool rent failed");
-        var handler = new FaultRecordingHandler(firstConnection => firstConnection.EventFaultHook = () => throw injected);
+        var handler = new FaultRecordingHandler(firstConnection => firstConnection.FaultHook = () => throw injected);
         using var server = new TcpServer(loop.Reactor, new IPEndPoint(IPAddress.Loopback, 0), () => handler);
         using var faulty = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await faulty.ConnectAsync(server.LocalEndPoint).WaitAsync(LoopHarness.Timeout);
@@ -45,6 +45,59 @@ public sealed class TransportFaultTests
         healthy.Send([7, 8, 9]);
         (await healthy.ReceiveExactlyAsync(3)).Should().Equal(7, 8, 9);
         loop.Invoke(() => loop.Reactor.RegistrationCount).Should().Be(2, "the listener and the healthy connection");
+    }
+
+    /// <summary>
+    /// The same fault while a batch is written outside the connection's own dispatch: output
+    /// gathered by posted work (written right before the loop blocks, with other connections'
+    /// batches) and a send from another thread (written by its posted drain). Before, the first
+    /// escaped the loop's before-block step and crashed the loop, so the other connection's batch
+    /// was never written; the second left the connection gathering for ever.
+    /// </summary>
+    [Theory]
+    [InlineData("posted work")]
+    [InlineData("other thread")]
+    public async Task A_fault_while_a_batch_is_written_outside_a_dispatch_resets_only_that_connection(string sender)
+    {
+        var log = new CapturingLoggerFactory();
+        using var loop = new LoopHarness(new ReactorOptions { LoggerFactory = log });
+        var injected = new OutOfMemoryException("injected: a pool rent failed");
+        var handler = new FaultRecordingHandler(_ => { });
+        using var server = new TcpServer(loop.Reactor, new IPEndPoint(IPAddress.Loopback, 0), () => handler);
+        using var faulty = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await faulty.ConnectAsync(server.LocalEndPoint).WaitAsync(LoopHarness.Timeout);
+        await handler.Connected(1).WaitAsync(LoopHarness.Timeout);
+        using var healthy = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await healthy.ConnectAsync(server.LocalEndPoint).WaitAsync(LoopHarness.Timeout);
+        await handler.Connected(2).WaitAsync(LoopHarness.Timeout);
+        TcpConnection victim = handler.Order.First();
+        TcpConnection other = handler.Order.Last();
+        loop.Invoke(() => victim.FaultHook = () => throw injected);
+
+        if (sender == "posted work")
+        {
+            loop.Invoke(() =>
+            {
+                victim.TrySend("lost"u8).Should().BeTrue(); // both batches wait for the loop's before-block step
+                other.TrySend("kept"u8).Should().BeTrue();
+            });
+        }
+        else
+        {
+            victim.TrySend("lost"u8).Should().BeTrue();
+            other.TrySend("kept"u8).Should().BeTrue();
+        }
+        await ReceiveEndAsync(faulty);
+        (await healthy.ReceiveExactlyAsync(4)).Should().Equal("kept"u8.ToArray());
+
+        loop.Invoke(() => 0).Should().Be(0, "the loop still runs");
+        handler.Closes.Keys.Should().Equal([victim], "only the faulty connection closed");
+        handler.Closes[victim].Should().ContainSingle("OnClosed runs exactly once")
+            .Which.Should().Be((CloseReason.HandlerFault, (Exception)injected));
+        loop.Reactor.Completion.IsCompleted.Should().BeFalse();
+        log.Entries.Should().Contain(e => e.Level == LogLevel.Error && ReferenceEquals(e.Exception, injected));
+        healthy.Send([5]);
+        (await healthy.ReceiveExactlyAsync(1)).Should().Equal(5);
     }
 
     /// <summary>Waits until the peer's end of <paramref name="socket"/> is gone: EOF or a reset.</summary>
