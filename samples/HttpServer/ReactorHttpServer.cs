@@ -43,6 +43,9 @@ public sealed class ReactorHttpServer : IDisposable
     /// <summary>The bound endpoint (the real port when 0 was asked for).</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint)_server.LocalEndPoint;
 
+    /// <summary>The event loops (for tests and diagnostics).</summary>
+    public IReadOnlyList<Reactor> Loops => _loops.Reactors;
+
     /// <summary>Open HTTP connections.</summary>
     public int ConnectionCount => _handler.ConnectionCount;
 

@@ -42,7 +42,8 @@ internal sealed class HttpConnection
 
     public void OnTimer(long now)
     {
-        if (_session.OnTimer(_connection.Output, now))
+        // Output is asked for only once a deadline passed: an idle connection needs no writer made for it.
+        if (now >= _session.Deadline && _session.OnTimer(_connection.Output, now))
         {
             CloseIfEnded();
         }

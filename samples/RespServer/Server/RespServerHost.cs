@@ -74,6 +74,9 @@ public sealed class RespServerHost : IDisposable
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_server.LocalEndPoint;
 
+    /// <summary>The event loops (for tests and diagnostics).</summary>
+    public IReadOnlyList<Reactor> Loops => _loops.Reactors;
+
     /// <summary>Stops accepting, lets connections finish (flushing their replies) for up to <paramref name="grace"/>, then stops the loops.</summary>
     public void Shutdown(TimeSpan grace, CancellationToken stopNow = default)
     {
