@@ -104,10 +104,11 @@ public sealed partial class TcpConnection
     /// Reading resumed (<see cref="ResumeReading"/>, or backpressure released): bytes left
     /// unconsumed while reading was paused may hold whole frames that no new byte will come to
     /// present, so they are presented again, from posted work (never inside the caller's callback).
+    /// Also after the peer's FIN: the frames it sent before it are whole and still owed an answer.
     /// </summary>
     private void ScheduleBufferedInput()
     {
-        if (_inputLength == 0 || _redeliveryPosted || _closed || _peerFinished)
+        if (_inputLength == 0 || _redeliveryPosted || _closed)
         {
             return;
         }

@@ -16,6 +16,8 @@ public sealed class TransportReviewRegressionTests
 
         public Action<TcpConnection, bool>? Writability { get; init; }
 
+        public Action<TcpConnection>? InputShutdown { get; init; }
+
         public TaskCompletionSource<TcpConnection> Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource<CloseReason> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -25,6 +27,8 @@ public sealed class TransportReviewRegressionTests
         public int OnData(TcpConnection connection, ReadOnlySpan<byte> data) => Data!(connection, data);
 
         public void OnWritabilityChanged(TcpConnection connection, bool writable) => Writability?.Invoke(connection, writable);
+
+        public void OnInputShutdown(TcpConnection connection) => InputShutdown?.Invoke(connection);
 
         public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed.TrySetResult(reason);
     }
@@ -337,6 +341,58 @@ public sealed class TransportReviewRegressionTests
         {
             client.Send("12"u8.ToArray()); // two pipelined requests in one segment
             await client.ReceiveExactlyAsync(2 * Response).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+    }
+
+    /// <summary>
+    /// The same with reading left on at the high-water mark (the application owns backpressure)
+    /// and a peer that half-closes right after its requests: the FIN is read while a whole request
+    /// waits unconsumed, and that request must still be presented once the connection is writable
+    /// again. It was not: redelivery was skipped once the peer had finished, so the request was
+    /// never answered.
+    /// </summary>
+    [Fact]
+    public async Task Frames_left_while_not_writable_are_presented_again_after_the_peer_half_closed()
+    {
+        const int Response = 4 << 20; // more than loopback buffers hold while the client does not read
+        var inputShutdown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new Handler
+        {
+            Data = (c, data) =>
+            {
+                int consumed = 0;
+                while (consumed < data.Length && c.IsWritable)
+                {
+                    c.TrySend(new byte[Response]); // one request = one byte, one large answer
+                    consumed++;
+                }
+                return consumed;
+            },
+            InputShutdown = _ => inputShutdown.TrySetResult(), // no Close: the answers are still owed
+        };
+        var options = new TcpConnectionOptions { HighWaterMark = 16 * 1024, LowWaterMark = 4 * 1024, MaxPendingOutputBytes = 16 << 20, PauseReadingAtHighWaterMark = false };
+        var (loop, server, client, connection) = await StartAsync(handler, options);
+        using (loop)
+        using (server)
+        using (client)
+        {
+            client.Send("1"u8.ToArray());
+            await WaitUntilAsync(loop, () => !connection.IsWritable); // the first answer waits in the output
+            client.Send("2"u8.ToArray()); // read at once (reading is not paused), left unconsumed
+            client.Shutdown(SocketShutdown.Send);
+            await inputShutdown.Task.WaitAsync(LoopHarness.Timeout); // the FIN is read while "2" waits
+            loop.Invoke(() => connection.BufferedInputBytes).Should().Be(1);
+            await client.ReceiveExactlyAsync(2 * Response).WaitAsync(LoopHarness.Timeout);
+        }
+    }
+
+    private static async Task WaitUntilAsync(LoopHarness loop, Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + LoopHarness.Timeout;
+        while (!loop.Invoke(condition))
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline);
+            await Task.Yield();
         }
     }
 
