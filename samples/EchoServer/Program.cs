@@ -16,6 +16,7 @@ int idleSeconds = 120;
 // Graceful shutdown waits for each client's FIN; an idle interactive client (nc, EchoClient) never
 // sends one by itself, so the wait is short by default. A second Ctrl+C ends it at once.
 var shutdownTimeout = TimeSpan.FromSeconds(2);
+bool stats = false;
 EchoServerOptions? options = EchoServerOptions.Parse(ProgramName, Summary, args, out int exitCode, parser => parser
     .AddOption("--loops", "N", $"event loops, one thread each (default {loops})", v => loops = OptionValues.PositiveInt32("--loops", v))
     .AddOption("--shutdown-timeout", "SECONDS", $"on Ctrl+C or SIGTERM, wait this long for clients to close (default {shutdownTimeout.TotalSeconds:0})",
@@ -25,7 +26,8 @@ EchoServerOptions? options = EchoServerOptions.Parse(ProgramName, Summary, args,
     .AddOption("--max-connections", "N", $"refuse (RST) connections beyond N open ones, 0 for no limit (default {maxConnections})",
         v => maxConnections = OptionValues.NonNegativeInt32("--max-connections", v))
     .AddOption("--idle-timeout", "SECONDS", $"close a connection that sent and received nothing for this long, 0 for never (default {idleSeconds})",
-        v => idleSeconds = OptionValues.NonNegativeInt32("--idle-timeout", v)));
+        v => idleSeconds = OptionValues.NonNegativeInt32("--idle-timeout", v))
+    .AddFlag("--stats", "print the loops' counters (wake-ups, events, accepted, rejected) on stdout at each SIGUSR1", () => stats = true));
 if (options is null)
 {
     return exitCode;
@@ -33,6 +35,7 @@ if (options is null)
 
 using ILoggerFactory loggerFactory = SampleLogging.CreateFactory();
 ILogger logger = loggerFactory.CreateLogger(ProgramName);
+using LoopStats? loopStats = stats ? new LoopStats(Console.Out) : null;
 ReactorEchoServer? server = null;
 return ServerHost.Run(
     ProgramName,

@@ -11,16 +11,34 @@ namespace ReactorNet.Tcp;
 /// and spin the loop; the acceptor sheds them with a reserved spare descriptor and stops
 /// watching the listener for a back-off that grows while the condition lasts.
 /// </summary>
+/// <remarks>
+/// The acceptor also stops short of the descriptor limit: the .NET runtime needs descriptors of its
+/// own while the server is full (each thread it starts holds a pipe for a moment; assemblies,
+/// <c>/proc</c> and <c>/sys</c> files are opened on demand), and it reports a thread it could
+/// not start as an <see cref="OutOfMemoryException"/>, which kills the process when it happens
+/// on one of its own threads. The kernel hands out the lowest free number, so an accepted
+/// descriptor numbered within <see cref="RuntimeReserve"/> of RLIMIT_NOFILE means fewer than that
+/// many are left: it is shed like an EMFILE, and accepted connections never take the last ones.
+/// </remarks>
 internal sealed unsafe class Acceptor : IEventHandler, IReactorShutdownHandler
 {
     private const int MinBackoffMs = 10;
     private const int MaxBackoffMs = 1000;
+
+    /// <summary>
+    /// Descriptors left to the rest of the process (a quarter of the limit when that is smaller).
+    /// A thread start costs the runtime up to four at once (a pipe, a <c>/sys</c> file, the
+    /// <c>/proc</c> file naming it), and several threads may start together.
+    /// </summary>
+    internal const int RuntimeReserve = 32;
 
     private readonly TcpServer _server;
     private readonly int _maxAccepts;
     private readonly bool _wildcard; // bound to 0.0.0.0 or ::, so each connection's local address differs
     private int _listenFd;
     private int _spareFd;
+    private int _descriptorLimit; // RLIMIT_NOFILE, read again at each exhaustion (int.MaxValue: none)
+    private int _descriptorCeiling; // an accepted descriptor numbered this or higher is shed
     private Registration _registration;
     private int _backoffMs = MinBackoffMs;
     private int _suppressedLogs;
@@ -54,6 +72,7 @@ internal sealed unsafe class Acceptor : IEventHandler, IReactorShutdownHandler
             LocalEndPoint = Sockets.LocalEndPoint(_listenFd) ?? endPoint;
             _wildcard = endPoint is IPEndPoint bound && (bound.Address.Equals(IPAddress.Any) || bound.Address.Equals(IPAddress.IPv6Any));
             _spareFd = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC);
+            ReadDescriptorLimit();
         }
         catch
         {
@@ -142,6 +161,14 @@ internal sealed unsafe class Acceptor : IEventHandler, IReactorShutdownHandler
             int fd = Libc.accept4(_listenFd, peer, &peerLength, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
             if (fd >= 0)
             {
+                if (fd >= _descriptorCeiling)
+                {
+                    // Only the reserve is left: this client is shed (RST) like the ones still queued.
+                    Sockets.SetLingerZero(fd);
+                    FileDescriptor.Close(fd);
+                    OutOfResources(Errno.EMFILE, shedAlready: 1);
+                    return;
+                }
                 _backoffMs = MinBackoffMs;
                 EndPoint? remote = SockAddr.Read(peer, peerLength);
                 EndPoint local = _wildcard ? Sockets.LocalEndPoint(fd) ?? LocalEndPoint : LocalEndPoint;
@@ -175,23 +202,24 @@ internal sealed unsafe class Acceptor : IEventHandler, IReactorShutdownHandler
         }
     }
 
-    private void OutOfResources(int errno)
+    private void OutOfResources(int errno, int shedAlready = 0)
     {
         // Shed what is queued: free the spare, accept into its slot, close at once (the client
-        // sees the connection end instead of hanging in the queue), and take the spare back.
-        int shed = 0;
-        if (_spareFd >= 0)
+        // sees the connection end instead of hanging in the queue), and take the spare back. Another
+        // thread may take the freed slot first (the runtime opens files too): then the spare is
+        // missing until a later shed finds a free number for it, and shedding works as long as the
+        // reserve has room.
+        FileDescriptor.Close(_spareFd);
+        int shed = shedAlready;
+        int fd;
+        while (shed < _maxAccepts && (fd = Libc.accept4(_listenFd, null, null, Libc.SOCK_CLOEXEC)) >= 0)
         {
-            FileDescriptor.Close(_spareFd);
-            int fd;
-            while (shed < _maxAccepts && (fd = Libc.accept4(_listenFd, null, null, Libc.SOCK_CLOEXEC)) >= 0)
-            {
-                Sockets.SetLingerZero(fd);
-                FileDescriptor.Close(fd);
-                shed++;
-            }
-            _spareFd = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC);
+            Sockets.SetLingerZero(fd);
+            FileDescriptor.Close(fd);
+            shed++;
         }
+        _spareFd = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC);
+        ReadDescriptorLimit(); // the process may have raised (or lowered) it since
         for (int i = 0; i < shed; i++)
         {
             Reactor.Metrics.Rejected(Errno.Name(errno));
@@ -204,7 +232,10 @@ internal sealed unsafe class Acceptor : IEventHandler, IReactorShutdownHandler
         long now = Reactor.LoopTimestamp;
         if (now - _lastLogTimestamp >= System.Diagnostics.Stopwatch.Frequency)
         {
-            Log.AcceptExhausted(Reactor.Logger, Errno.Name(errno), _backoffMs, _suppressedLogs);
+            string error = shedAlready == 0
+                ? Errno.Name(errno)
+                : $"{Errno.Name(errno)} (descriptor limit {_descriptorLimit}, the last {_descriptorLimit - _descriptorCeiling} kept for the runtime)";
+            Log.AcceptExhausted(Reactor.Logger, error, _backoffMs, _suppressedLogs);
             _lastLogTimestamp = now;
             _suppressedLogs = 0;
         }
@@ -213,6 +244,13 @@ internal sealed unsafe class Acceptor : IEventHandler, IReactorShutdownHandler
             _suppressedLogs++;
         }
         _backoffMs = Math.Min(_backoffMs * 2, MaxBackoffMs);
+    }
+
+    private void ReadDescriptorLimit()
+    {
+        Libc.RLimit limit;
+        _descriptorLimit = Libc.getrlimit(Libc.RLIMIT_NOFILE, &limit) == 0 && limit.Current < int.MaxValue ? (int)limit.Current : int.MaxValue;
+        _descriptorCeiling = _descriptorLimit == int.MaxValue ? int.MaxValue : _descriptorLimit - Math.Min(RuntimeReserve, _descriptorLimit / 4);
     }
 
     private void Resume()

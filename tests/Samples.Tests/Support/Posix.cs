@@ -6,6 +6,7 @@ namespace ReactorNet.Samples.Tests.Support;
 /// <summary><see cref="System.Diagnostics.Process.Kill()"/> only sends SIGKILL; graceful shutdown needs SIGTERM.</summary>
 internal static partial class Posix
 {
+    public const int SIGUSR1 = 10;
     public const int SIGTERM = 15;
 
     public static void SendSignal(int pid, int signal)

@@ -18,6 +18,7 @@ internal sealed class SampleProcess : IDisposable
     private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(string Text, TaskCompletionSource Seen)> _stderrWaiters = [];
+    private readonly List<(string Text, TaskCompletionSource<string> Line)> _stdoutWaiters = [];
 
     private SampleProcess(SampleApp app, IReadOnlyList<string> arguments, int? maxOpenFiles)
     {
@@ -143,6 +144,26 @@ internal sealed class SampleProcess : IDisposable
         }
     }
 
+    /// <summary>Waits for a stdout line that contains <paramref name="text"/> (the first one, even if it came before the call) and returns it.</summary>
+    public string WaitForStandardOutputLine(string text)
+    {
+        var line = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_stdout)
+        {
+            string? seen = StandardOutputLines.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
+            if (seen is not null)
+            {
+                return seen;
+            }
+            _stdoutWaiters.Add((text, line));
+        }
+        if (!line.Task.Wait(TestTimeouts.Exit))
+        {
+            throw new TimeoutException($"{App} did not write '{text}' to stdout within {TestTimeouts.Exit}.{Describe()}");
+        }
+        return line.Task.Result;
+    }
+
     public void SendSignal(int signal) => Posix.SendSignal(_process.Id, signal);
 
     /// <summary>Output so far, for failure messages.</summary>
@@ -184,6 +205,10 @@ internal sealed class SampleProcess : IDisposable
             {
                 string text = into.ToString();
                 _stderrWaiters.RemoveAll(w => text.Contains(w.Text, StringComparison.Ordinal) && w.Seen.TrySetResult());
+            }
+            else
+            {
+                _stdoutWaiters.RemoveAll(w => line.Contains(w.Text, StringComparison.Ordinal) && w.Line.TrySetResult(line));
             }
         }
         if (parseListening && ListeningLine.TryParse(line, out IPEndPoint? endPoint))
