@@ -33,11 +33,15 @@ public sealed class TransportReviewRegressionTests
         public void OnClosed(TcpConnection connection, CloseReason reason, Exception? error) => Closed.TrySetResult(reason);
     }
 
-    private static async Task<(LoopHarness Loop, TcpServer Server, Socket Client, TcpConnection Connection)> StartAsync(Handler handler, TcpConnectionOptions? options = null)
+    private static async Task<(LoopHarness Loop, TcpServer Server, Socket Client, TcpConnection Connection)> StartAsync(Handler handler, TcpConnectionOptions? options = null, int? clientReceiveBuffer = null)
     {
         var loop = new LoopHarness();
         var server = new TcpServer(loop.Reactor, new IPEndPoint(IPAddress.Loopback, 0), () => handler, new TcpServerOptions { Connection = options ?? TcpConnectionOptions.Default });
         var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (clientReceiveBuffer is int size)
+        {
+            client.ReceiveBufferSize = size; // before connecting: the window is fixed at the handshake
+        }
         await client.ConnectAsync(server.LocalEndPoint).WaitAsync(LoopHarness.Timeout);
         TcpConnection connection = await handler.Connected.Task.WaitAsync(LoopHarness.Timeout);
         return (loop, server, client, connection);
@@ -354,7 +358,7 @@ public sealed class TransportReviewRegressionTests
     [Fact]
     public async Task Frames_left_while_not_writable_are_presented_again_after_the_peer_half_closed()
     {
-        const int Response = 4 << 20; // more than loopback buffers hold while the client does not read
+        const int Response = 16 << 20; // far more than the kernel holds for a client with a 4 KiB window that does not read
         var inputShutdown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = new Handler
         {
@@ -370,8 +374,8 @@ public sealed class TransportReviewRegressionTests
             },
             InputShutdown = _ => inputShutdown.TrySetResult(), // no Close: the answers are still owed
         };
-        var options = new TcpConnectionOptions { HighWaterMark = 16 * 1024, LowWaterMark = 4 * 1024, MaxPendingOutputBytes = 16 << 20, PauseReadingAtHighWaterMark = false };
-        var (loop, server, client, connection) = await StartAsync(handler, options);
+        var options = new TcpConnectionOptions { HighWaterMark = 16 * 1024, LowWaterMark = 4 * 1024, MaxPendingOutputBytes = 64 << 20, PauseReadingAtHighWaterMark = false };
+        var (loop, server, client, connection) = await StartAsync(handler, options, clientReceiveBuffer: 4096);
         using (loop)
         using (server)
         using (client)
