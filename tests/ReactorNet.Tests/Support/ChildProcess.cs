@@ -60,6 +60,9 @@ internal static class ChildScenarios
 {
     public static int Run(string[] args)
     {
+        // The console opens what it needs on its first write: done now, while descriptors are
+        // free, so that a scenario that fills the table can still report what happened.
+        Console.WriteLine("child: " + args[0]);
         try
         {
             return args[0] switch
@@ -199,6 +202,10 @@ internal static class ChildScenarios
         catch (SystemCallException ex)
         {
             outcome = ex.Call + ":" + ex.ErrorName;
+        }
+        catch (Exception ex)
+        {
+            outcome = "UNEXPECTED:" + ex.GetType().Name + ":" + ex.Message; // reported once descriptors are free again
         }
         int stillOpen = freed.Count(fd => fcntl(fd, F_GETFD) >= 0);
         foreach (int fd in ours)
