@@ -7,7 +7,7 @@ public sealed partial class Reactor
     /// <summary>The stall threshold in Stopwatch ticks; 0 when detection is off.</summary>
     private readonly long _stallTicks;
 
-    // The watchdog's view of this loop, touched only by StallWatchdog's (non-reentrant) tick.
+    // The watchdog's view of this loop, touched only by StallWatchdog's thread.
     private long _watchedSequence = -1;
     private long _watchedSince;
     private long _warnedSequence = -1;

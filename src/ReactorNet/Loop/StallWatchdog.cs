@@ -3,18 +3,23 @@ using System.Diagnostics;
 namespace ReactorNet;
 
 /// <summary>
-/// One pool timer for every running loop that watches for stalls (not a thread per loop). It ticks
-/// at a quarter of the smallest threshold among them (at least every millisecond) and asks each
-/// loop whether one callback has held it longer than its threshold. Only loops that start and stop
-/// take the lock; the loops' hot path never touches this class.
+/// One background thread for every running loop that watches for stalls (not a thread per loop).
+/// It wakes at a quarter of the smallest threshold among them (at least every millisecond) and asks
+/// each loop whether one callback has held it longer than its threshold. Only loops that start and
+/// stop take the lock; the loops' hot path never touches this class.
 /// </summary>
+/// <remarks>
+/// A dedicated thread and not a pool timer: each timer tick wakes the timer thread, queues a work
+/// item and wakes a pool worker, which then spins (<c>sched_yield</c>) before it sleeps again; at
+/// 40 ticks a second that cost several per cent of a busy echo server's CPU. Here a tick is one
+/// timed wait, and a process whose loops use no thread pool starts none. The thread ends when the
+/// last watched loop stops.
+/// </remarks>
 internal static class StallWatchdog
 {
     private static readonly object s_lock = new();
-    private static readonly object s_tickLock = new();
     private static Reactor[] s_watched = [];
-    private static Timer? s_timer;
-    private static long s_periodMs = -1;
+    private static Thread? s_thread;
     private static long s_ticks;
 
     /// <summary>Ticks so far (for tests: "the watchdog has looked N more times").</summary>
@@ -25,7 +30,19 @@ internal static class StallWatchdog
         lock (s_lock)
         {
             s_watched = [.. s_watched, reactor];
-            Reschedule();
+            if (s_thread is null)
+            {
+                // No ExecutionContext captured: the thread outlives whoever started the first loop.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    s_thread = new Thread(Run) { IsBackground = true, Name = "ReactorNet stall watchdog" };
+                    s_thread.Start();
+                }
+            }
+            else
+            {
+                Monitor.Pulse(s_lock); // a smaller threshold may shorten the period
+            }
         }
     }
 
@@ -33,48 +50,36 @@ internal static class StallWatchdog
     {
         lock (s_lock)
         {
-            s_watched = s_watched.Where(r => r != reactor).ToArray();
-            Reschedule();
+            s_watched = Array.FindAll(s_watched, r => r != reactor);
+            Monitor.Pulse(s_lock); // the last loop gone: the thread ends now, not a period later
         }
     }
 
-    private static void Reschedule()
+    private static void Run()
     {
-        long period = s_watched.Length == 0 ? Timeout.Infinite : Math.Max(1, s_watched.Min(r => r.StallThresholdMs) / 4);
-        if (period == s_periodMs)
+        while (true)
         {
-            return;
-        }
-        s_periodMs = period;
-        if (s_timer is null)
-        {
-            // No ExecutionContext captured: the timer outlives whoever started the first loop.
-            using (ExecutionContext.SuppressFlow())
+            Reactor[] watched;
+            lock (s_lock)
             {
-                s_timer = new Timer(static _ => Tick(), null, Timeout.Infinite, Timeout.Infinite);
+                if (s_watched.Length == 0)
+                {
+                    s_thread = null; // under the lock: the next Watch starts a new thread
+                    return;
+                }
+                long period = Math.Max(1, s_watched.Min(r => r.StallThresholdMs) / 4);
+                Monitor.Wait(s_lock, (int)Math.Min(period, int.MaxValue));
+                watched = s_watched;
             }
-        }
-        s_timer.Change(period, period);
-    }
-
-    private static void Tick()
-    {
-        if (!Monitor.TryEnter(s_tickLock))
-        {
-            return; // the previous tick is still at work (an overloaded machine): skip this one
-        }
-        try
-        {
+            // Outside the lock: a warning goes to the application's logger, which may be slow, and
+            // must not hold up loops that start or stop meanwhile. A tick early after a pulse is
+            // harmless: each loop's stall clock is measured in timestamps, not in ticks.
             long now = Stopwatch.GetTimestamp();
-            foreach (Reactor reactor in Volatile.Read(ref s_watched))
+            foreach (Reactor reactor in watched)
             {
                 reactor.CheckStall(now);
             }
             Interlocked.Increment(ref s_ticks);
-        }
-        finally
-        {
-            Monitor.Exit(s_tickLock);
         }
     }
 }
