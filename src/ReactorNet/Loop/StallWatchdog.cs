@@ -20,6 +20,7 @@ internal static class StallWatchdog
     private static readonly object s_lock = new();
     private static Reactor[] s_watched = [];
     private static Thread? s_thread;
+    private static int s_periodMs; // a quarter of the smallest threshold among s_watched
     private static long s_ticks;
 
     /// <summary>Ticks so far (for tests: "the watchdog has looked N more times").</summary>
@@ -30,6 +31,7 @@ internal static class StallWatchdog
         lock (s_lock)
         {
             s_watched = [.. s_watched, reactor];
+            s_periodMs = Period(s_watched);
             if (s_thread is null)
             {
                 // No ExecutionContext captured: the thread outlives whoever started the first loop.
@@ -51,8 +53,19 @@ internal static class StallWatchdog
         lock (s_lock)
         {
             s_watched = Array.FindAll(s_watched, r => r != reactor);
+            s_periodMs = Period(s_watched);
             Monitor.Pulse(s_lock); // the last loop gone: the thread ends now, not a period later
         }
+    }
+
+    private static int Period(Reactor[] watched)
+    {
+        long smallest = long.MaxValue;
+        foreach (Reactor reactor in watched)
+        {
+            smallest = Math.Min(smallest, reactor.StallThresholdMs);
+        }
+        return (int)Math.Clamp(smallest / 4, 1, int.MaxValue);
     }
 
     private static void Run()
@@ -67,8 +80,7 @@ internal static class StallWatchdog
                     s_thread = null; // under the lock: the next Watch starts a new thread
                     return;
                 }
-                long period = Math.Max(1, s_watched.Min(r => r.StallThresholdMs) / 4);
-                Monitor.Wait(s_lock, (int)Math.Min(period, int.MaxValue));
+                Monitor.Wait(s_lock, s_periodMs);
                 watched = s_watched;
             }
             // Outside the lock: a warning goes to the application's logger, which may be slow, and
