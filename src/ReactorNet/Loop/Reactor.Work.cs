@@ -172,6 +172,13 @@ public sealed partial class Reactor
     /// </summary>
     internal long CallbackSequence => _tracker.Sequence;
 
+    /// <summary>
+    /// Counts work the loop does for <paramref name="owner"/> outside the callbacks it tracks
+    /// itself (a connection's batch written as the loop is about to block) as a callback of its
+    /// own: a later callback sequence, and the owner a stall warning names. Loop thread.
+    /// </summary>
+    internal void EnterCallback(object owner) => _tracker.Enter(owner);
+
     /// <summary>Work items queued and not yet run (the metric <c>reactor.work.pending</c>).</summary>
     internal int PendingWorkCount => _work.Count;
 

@@ -100,6 +100,10 @@ public sealed partial class TcpConnection
         _flushListed = false;
         if (!_closed && !_batching)
         {
+            // A callback of its own: sends from the callbacks the completion runs are first bytes
+            // again and take the cross-thread sends that happened before them (the loop's sequence
+            // would otherwise still be that of the callback that gathered the output).
+            Reactor.EnterCallback(this);
             EndBatch();
         }
     }

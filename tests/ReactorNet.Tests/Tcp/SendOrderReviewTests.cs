@@ -378,4 +378,59 @@ public sealed class SendOrderReviewTests
             }
         }
     }
+
+    /// <summary>
+    /// Output a loop callback gathers outside the connection's dispatch is written right before the
+    /// loop blocks, and that write completes the batch with callbacks (here OnWritabilityChanged).
+    /// A send from such a callback is a new callback's first bytes: it must take the inbox first.
+    /// It used to count as the callback that had gathered the output (the loop's callback sequence
+    /// does not move before it blocks), so a cross-thread send the loop had already waited for
+    /// reached the wire after a send that it happened before.
+    /// </summary>
+    [Fact]
+    public async Task A_send_from_a_callback_run_as_the_loop_flushes_before_blocking_takes_the_cross_thread_sends_before_it()
+    {
+        var sendOnWritable = 0;
+        var handler = new ScriptedHandler
+        {
+            WritabilityChanged = (c, writable) =>
+            {
+                if (writable && Interlocked.Exchange(ref sendOnWritable, 0) == 1)
+                {
+                    c.TrySend("Y"u8).Should().BeTrue();
+                }
+            },
+        };
+        var options = new TcpConnectionOptions { HighWaterMark = 1024, LowWaterMark = 512 };
+        var (loop, server, _, client, connection) = await ConnectAsync(handler, options);
+        using (loop)
+        using (server)
+        using (client)
+        {
+            byte[] large = new byte[4096];
+            Array.Fill(large, (byte)'L');
+            var crossThreadSent = new ManualResetEventSlim();
+            var posted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            loop.Reactor.Post(() =>
+            {
+                // Outside the connection's dispatch: gathered, and written as the loop is about to
+                // block. Past the high-water mark, so that write reports "not writable, writable".
+                Volatile.Write(ref sendOnWritable, 1);
+                connection.TrySend(large).Should().BeTrue();
+                // X is sent, and its TrySend has returned, before this callback ends: before Y.
+                var other = new Thread(() =>
+                {
+                    connection.TrySend("X"u8).Should().BeTrue();
+                    crossThreadSent.Set();
+                });
+                other.Start();
+                crossThreadSent.Wait(LoopHarness.Timeout).Should().BeTrue();
+                posted.TrySetResult();
+            });
+            await posted.Task.WaitAsync(LoopHarness.Timeout);
+            byte[] received = await client.ReceiveExactlyAsync(large.Length + 2).WaitAsync(LoopHarness.Timeout);
+
+            Encoding.ASCII.GetString(received, large.Length, 2).Should().Be("XY", "X's TrySend returned before the callback that sent Y could run");
+        }
+    }
 }
