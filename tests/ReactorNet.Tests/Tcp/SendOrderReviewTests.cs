@@ -21,6 +21,43 @@ public sealed class SendOrderReviewTests
     }
 
     /// <summary>
+    /// Runs <paramref name="writeOnLoop"/> in <paramref name="rounds"/> posted loop callbacks, one
+    /// after the other, while another thread sends <paramref name="frame"/> as fast as it can; then
+    /// shuts the output down and returns everything the client received.
+    /// </summary>
+    private static async Task<string> RaceAsync(LoopHarness loop, Socket client, TcpConnection connection, byte[] frame, int rounds, Action writeOnLoop)
+    {
+        Task<byte[]> received = client.ReceiveToEndAsync();
+        var loopDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int stop = 0;
+        var producer = new Thread(() =>
+        {
+            for (int i = 0; i < 2_000_000 && Volatile.Read(ref stop) == 0; i++)
+            {
+                connection.TrySend(frame).Should().BeTrue();
+            }
+        });
+        int round = 0;
+        void Round()
+        {
+            writeOnLoop();
+            if (++round == rounds)
+            {
+                loopDone.TrySetResult();
+                return;
+            }
+            loop.Reactor.Post(Round);
+        }
+        producer.Start();
+        loop.Reactor.Post(Round);
+        await loopDone.Task.WaitAsync(LoopHarness.Timeout);
+        Volatile.Write(ref stop, 1);
+        producer.Join(LoopHarness.Timeout).Should().BeTrue();
+        connection.ShutdownOutput();
+        return Encoding.ASCII.GetString(await received.WaitAsync(LoopHarness.Timeout));
+    }
+
+    /// <summary>
     /// A message the loop writes in two pieces in ONE callback (two GetSpan/Advance pairs, as a
     /// serializer does when it outgrows its first span; or two TrySend calls) used to reach the
     /// wire in one piece: bytes from other threads only landed in posted work, between callbacks.
@@ -39,17 +76,6 @@ public sealed class SendOrderReviewTests
         using (server)
         using (client)
         {
-            Task<byte[]> received = client.ReceiveToEndAsync();
-            var loopDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            int stop = 0;
-            var producer = new Thread(() =>
-            {
-                for (int i = 0; i < 2_000_000 && Volatile.Read(ref stop) == 0; i++)
-                {
-                    connection.TrySend("x"u8).Should().BeTrue();
-                }
-            });
-            int round = 0;
             void Piece(string text)
             {
                 byte[] bytes = Encoding.ASCII.GetBytes(text);
@@ -63,25 +89,12 @@ public sealed class SendOrderReviewTests
                     connection.TrySend(bytes).Should().BeTrue();
                 }
             }
-            void WriteMessage()
+            string stream = await RaceAsync(loop, client, connection, "x"u8.ToArray(), Rounds, () =>
             {
                 Piece("<head"); // first piece of one message
                 Thread.SpinWait(20_000); // the serializer working on the rest (no synchronisation with the producer)
                 Piece("tail>"); // second piece of the same message, same callback
-                if (++round == Rounds)
-                {
-                    loopDone.TrySetResult();
-                    return;
-                }
-                loop.Reactor.Post(WriteMessage);
-            }
-            producer.Start();
-            loop.Reactor.Post(WriteMessage);
-            await loopDone.Task.WaitAsync(LoopHarness.Timeout);
-            Volatile.Write(ref stop, 1);
-            producer.Join(LoopHarness.Timeout).Should().BeTrue();
-            connection.ShutdownOutput();
-            string stream = Encoding.ASCII.GetString(await received.WaitAsync(LoopHarness.Timeout));
+            });
 
             stream.Replace("x", string.Empty).Should().Be(string.Concat(Enumerable.Repeat("<headtail>", Rounds)));
             int split = stream.Split("<head").Skip(1).Count(part => !part.StartsWith("tail>", StringComparison.Ordinal));
@@ -104,19 +117,7 @@ public sealed class SendOrderReviewTests
         using (server)
         using (client)
         {
-            Task<byte[]> received = client.ReceiveToEndAsync();
-            var loopDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            int stop = 0;
-            var producer = new Thread(() =>
-            {
-                byte[] frame = Encoding.ASCII.GetBytes("\n{\"push\":1}\n");
-                for (int i = 0; i < 2_000_000 && Volatile.Read(ref stop) == 0; i++)
-                {
-                    connection.TrySend(frame).Should().BeTrue();
-                }
-            });
-            int round = 0;
-            void WriteDocument()
+            string stream = await RaceAsync(loop, client, connection, Encoding.ASCII.GetBytes("\n{\"push\":1}\n"), Rounds, () =>
             {
                 using (var json = new Utf8JsonWriter(connection.Output))
                 {
@@ -131,20 +132,7 @@ public sealed class SendOrderReviewTests
                 }
                 "\n"u8.CopyTo(connection.Output.GetSpan(1));
                 connection.Output.Advance(1);
-                if (++round == Rounds)
-                {
-                    loopDone.TrySetResult();
-                    return;
-                }
-                loop.Reactor.Post(WriteDocument);
-            }
-            producer.Start();
-            loop.Reactor.Post(WriteDocument);
-            await loopDone.Task.WaitAsync(LoopHarness.Timeout);
-            Volatile.Write(ref stop, 1);
-            producer.Join(LoopHarness.Timeout).Should().BeTrue();
-            connection.ShutdownOutput();
-            string stream = Encoding.ASCII.GetString(await received.WaitAsync(LoopHarness.Timeout));
+            });
 
             string[] lines = stream.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             int documents = 0;
