@@ -29,7 +29,10 @@ public sealed class EchoHandler(EchoProtocol protocol, ILogger logger) : IConnec
         {
             connection.UserState = protocol.CreateSession();
         }
-        SampleLog.Connected(logger, connection.RemoteEndPoint);
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            SampleLog.Connected(logger, connection.RemoteEndPoint); // built on demand: 72 bytes a connection otherwise
+        }
     }
 
     public int OnData(TcpConnection connection, ReadOnlySpan<byte> data)

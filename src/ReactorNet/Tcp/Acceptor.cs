@@ -170,7 +170,7 @@ internal sealed unsafe class Acceptor : IEventHandler, IReactorShutdownHandler
                     return;
                 }
                 _backoffMs = MinBackoffMs;
-                EndPoint? remote = SockAddr.Read(peer, peerLength);
+                var remote = CapturedAddress.Read(peer, peerLength);
                 EndPoint local = _wildcard ? Sockets.LocalEndPoint(fd) ?? LocalEndPoint : LocalEndPoint;
                 _server.Adopt(fd, Reactor, remote, local);
                 if (_listenFd < 0)

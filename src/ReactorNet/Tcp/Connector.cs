@@ -116,7 +116,7 @@ internal sealed class Connector : IEventHandler, IReactorShutdownHandler
         {
             // The descriptor is ours until Start hands it over: ask for the local address now,
             // never later (B6). The remote address is the target we connected to.
-            connection = TcpConnection.Start(_reactor, _fd, _remote, Sockets.LocalEndPoint(_fd), _handler, _options, null);
+            connection = TcpConnection.Start(_reactor, _fd, new CapturedAddress(_remote), Sockets.LocalEndPoint(_fd), _handler, _options, null);
         }
         catch (Exception ex)
         {

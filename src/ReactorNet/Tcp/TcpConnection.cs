@@ -35,7 +35,8 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     private bool _stallTimerArmed;
     private long _lastActivity;
     private long _lastWriteProgress; // when the kernel last took queued bytes (or when output became pending)
-    private readonly EndPoint? _remoteEndPoint;
+    private readonly CapturedAddress _remote;
+    private EndPoint? _remoteEndPoint; // built from _remote on first read; a racing reader may build an equal one
     private readonly EndPoint? _localEndPoint;
 
     private bool _peerFinished;    // read returned 0
@@ -47,11 +48,11 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     private bool _hangUpSeen;      // EPOLLHUP arrived: it cannot be masked, so a paused reader parks the registration
     private volatile bool _closed;
 
-    private TcpConnection(Reactor reactor, int fd, EndPoint? remote, EndPoint? local, IConnectionHandler handler, TcpConnectionOptions options, Action<TcpConnection>? onClosed)
+    private TcpConnection(Reactor reactor, int fd, CapturedAddress remote, EndPoint? local, IConnectionHandler handler, TcpConnectionOptions options, Action<TcpConnection>? onClosed)
     {
         Reactor = reactor;
         _fd = fd;
-        _remoteEndPoint = remote;
+        _remote = remote;
         _localEndPoint = local;
         _handler = handler;
         _options = options;
@@ -77,7 +78,8 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     /// The peer's address, captured when the connection was made (from <c>accept4</c>, or the
     /// connect target) and unchanged after close. Null for an unnamed Unix-socket peer.
     /// </summary>
-    public EndPoint? RemoteEndPoint => _remoteEndPoint;
+    /// <remarks>Built on first read from the captured address: a connection nobody asks holds no endpoint object.</remarks>
+    public EndPoint? RemoteEndPoint => _remoteEndPoint ??= _remote.ToEndPoint();
 
     /// <summary>
     /// This side's address, captured when the connection was made (the listener's address, or
@@ -171,7 +173,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     public override string ToString() => $"connection {Id} (fd {_fd}, {RemoteEndPoint})";
 
     /// <summary>Wraps an accepted or connected descriptor and registers it; on the loop thread.</summary>
-    internal static TcpConnection Start(Reactor reactor, int fd, EndPoint? remote, EndPoint? local, IConnectionHandler handler, TcpConnectionOptions options, Action<TcpConnection>? onClosed, int loopIndex = 0)
+    internal static TcpConnection Start(Reactor reactor, int fd, CapturedAddress remote, EndPoint? local, IConnectionHandler handler, TcpConnectionOptions options, Action<TcpConnection>? onClosed, int loopIndex = 0)
     {
         var connection = new TcpConnection(reactor, fd, remote, local, handler, options, onClosed) { LoopIndex = loopIndex };
         connection._interest = Interest.Readable;
@@ -182,7 +184,10 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
             connection._idleTimer = reactor.Schedule(options.IdleTimeout, static c => c.CheckIdle(), connection);
         }
         reactor.Metrics.Opened();
-        Log.ConnectionOpened(reactor.Logger, connection.Id, remote);
+        if (reactor.Logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.ConnectionOpened(reactor.Logger, connection.Id, connection.RemoteEndPoint); // only then is the endpoint built
+        }
         connection.Invoke(static (h, c) => h.OnConnected(c));
         return connection;
     }

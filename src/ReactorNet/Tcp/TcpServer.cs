@@ -216,7 +216,7 @@ public sealed class TcpServer : IDisposable
 
     private sealed record LoopIndex(TcpServer Server, int Index);
 
-    private sealed record Handoff(TcpServer Server, int Fd, int Index, EndPoint? Remote, EndPoint Local);
+    private sealed record Handoff(TcpServer Server, int Fd, int Index, CapturedAddress Remote, EndPoint Local);
 
     private int _listening = 1;
 
@@ -242,7 +242,7 @@ public sealed class TcpServer : IDisposable
     }
 
     /// <summary>Called by an acceptor on its loop with a freshly accepted descriptor.</summary>
-    internal void Adopt(int fd, Reactor acceptLoop, EndPoint? remote, EndPoint local)
+    internal void Adopt(int fd, Reactor acceptLoop, CapturedAddress remote, EndPoint local)
     {
         if (Volatile.Read(ref _listening) == 0)
         {
@@ -306,7 +306,7 @@ public sealed class TcpServer : IDisposable
         return best;
     }
 
-    private void StartConnection(int fd, int index, EndPoint? remote, EndPoint local)
+    private void StartConnection(int fd, int index, CapturedAddress remote, EndPoint local)
     {
         Reactor loop = _loops[index];
         if (Volatile.Read(ref _listening) == 0)
