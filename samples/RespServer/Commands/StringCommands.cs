@@ -103,6 +103,12 @@ public static class StringCommands
         }
 
         ReadOnlySpan<byte> key = request[1];
+        if (!nx && !xx && !get)
+        {
+            keyspace.Set(key, request[2], expiresAt); // the common SET: one lookup
+            context.Writer.Ok();
+            return;
+        }
         Keyspace.Entry? old = keyspace.Find(key);
         if (get)
         {
@@ -123,7 +129,7 @@ public static class StringCommands
             }
             return;
         }
-        keyspace.Set(key, request[2].ToArray(), expiresAt);
+        keyspace.Set(key, request[2], expiresAt);
         if (!get)
         {
             context.Writer.Ok();
@@ -138,7 +144,7 @@ public static class StringCommands
             context.Writer.Integer(0);
             return;
         }
-        context.Keyspace.Set(request[1], request[2].ToArray(), Keyspace.NoExpiry);
+        context.Keyspace.Set(request[1], request[2], Keyspace.NoExpiry);
         context.Writer.Integer(1);
     }
 
@@ -155,7 +161,7 @@ public static class StringCommands
             context.Writer.Error(Errors.InvalidExpireTime(name));
             return;
         }
-        context.Keyspace.Set(request[1], request[3].ToArray(), expiresAt);
+        context.Keyspace.Set(request[1], request[3], expiresAt);
         context.Writer.Ok();
     }
 
@@ -214,7 +220,7 @@ public static class StringCommands
         value += increment;
         Span<byte> digits = stackalloc byte[RespInteger.MaxLength];
         Utf8Formatter.TryFormat(value, digits, out int length);
-        context.Keyspace.Set(key, digits[..length].ToArray(), Keyspace.KeepExpiry);
+        context.Keyspace.Set(key, digits[..length], Keyspace.KeepExpiry);
         context.Writer.Integer(value);
     }
 
@@ -225,7 +231,7 @@ public static class StringCommands
         Keyspace.Entry? entry = context.Keyspace.Find(key);
         if (entry is null)
         {
-            context.Keyspace.Set(key, suffix.ToArray(), Keyspace.NoExpiry);
+            context.Keyspace.Set(key, suffix, Keyspace.NoExpiry);
             context.Writer.Integer(suffix.Length);
             return;
         }
@@ -271,7 +277,7 @@ public static class StringCommands
         }
         for (int i = 1; i < request.Count; i += 2)
         {
-            context.Keyspace.Set(request[i], request[i + 1].ToArray(), Keyspace.NoExpiry);
+            context.Keyspace.Set(request[i], request[i + 1], Keyspace.NoExpiry);
         }
         context.Writer.Ok();
     }

@@ -8,11 +8,25 @@ namespace ReactorNet.Samples.Resp.Protocol;
 /// Writes RESP2 replies straight into an <see cref="IBufferWriter{T}"/>: numbers are formatted in
 /// place (<see cref="Utf8Formatter"/>), payloads copied once, no intermediate strings.
 /// </summary>
+/// <remarks>
+/// The replies of a request are gathered in the room the output handed out and given to it with one
+/// <see cref="IBufferWriter{T}.Advance"/> on <see cref="Flush"/>, not one GetSpan/Advance pair per
+/// fragment (a bulk reply has three): each pair is a call into the transport, which checks its
+/// thread and counts the bytes against the client's limits. Until <see cref="Flush"/> the output
+/// has not seen those bytes, so the caller flushes after every request, before it asks whether the
+/// client still takes replies. A payload larger than <see cref="LargePayload"/> is flushed and
+/// copied straight into the output, in pieces that fit its free space.
+/// </remarks>
 public sealed class RespWriter
 {
+    /// <summary>Payloads above this many bytes skip the gathered room (see the remarks).</summary>
+    public const int LargePayload = 1024;
+
     private static ReadOnlySpan<byte> Crlf => "\r\n"u8;
 
     private IBufferWriter<byte>? _output;
+    private Memory<byte> _room;  // handed out by the output, not advanced yet
+    private int _written;        // bytes of _room holding replies
 
     public RespWriter()
     {
@@ -20,11 +34,24 @@ public sealed class RespWriter
 
     public RespWriter(IBufferWriter<byte> output) => Reset(output);
 
-    /// <summary>Directs the replies to <paramref name="output"/>.</summary>
+    /// <summary>Directs the replies to <paramref name="output"/>; replies not flushed to the previous output are dropped.</summary>
     public void Reset(IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
         _output = output;
+        _room = default;
+        _written = 0;
+    }
+
+    /// <summary>Gives the replies written since the last call to the output (one <see cref="IBufferWriter{T}.Advance"/>).</summary>
+    public void Flush()
+    {
+        if (_written > 0)
+        {
+            _output!.Advance(_written);
+        }
+        _room = default;
+        _written = 0;
     }
 
     /// <summary><c>+OK</c></summary>
@@ -47,7 +74,7 @@ public sealed class RespWriter
     {
         ArgumentNullException.ThrowIfNull(message);
         int length = message.Length + 3;
-        Span<byte> span = Output.GetSpan(length);
+        Span<byte> span = Room(length);
         span[0] = (byte)'-';
         for (int i = 0; i < message.Length; i++)
         {
@@ -56,7 +83,7 @@ public sealed class RespWriter
         }
         span[length - 2] = (byte)'\r';
         span[length - 1] = (byte)'\n';
-        Advance(length);
+        _written += length;
     }
 
     /// <summary><c>:value</c></summary>
@@ -76,6 +103,7 @@ public sealed class RespWriter
         ArgumentNullException.ThrowIfNull(value);
         int length = Encoding.UTF8.GetByteCount(value);
         Header((byte)'$', length);
+        Flush();
         Encoding.UTF8.GetBytes(value, Output);
         Raw(Crlf);
     }
@@ -99,23 +127,44 @@ public sealed class RespWriter
 
     /// <summary>Bytes that are already a complete RESP reply.</summary>
     /// <remarks>
-    /// Copied in pieces that fit the output's free space, never through a buffer of the whole
-    /// length: a 512 MiB value goes straight into the connection's output segments.
+    /// A large payload is copied in pieces that fit the output's free space, never through a buffer
+    /// of the whole length: a 512 MiB value goes straight into the connection's output segments.
     /// </remarks>
-    public void Raw(ReadOnlySpan<byte> bytes) => Output.Write(bytes);
+    public void Raw(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > LargePayload)
+        {
+            Flush();
+            Output.Write(bytes);
+            return;
+        }
+        bytes.CopyTo(Room(bytes.Length));
+        _written += bytes.Length;
+    }
 
     private IBufferWriter<byte> Output => _output ?? throw new InvalidOperationException("RespWriter has no output: call Reset first.");
+
+    /// <summary>Free room of at least <paramref name="length"/> bytes after the gathered replies.</summary>
+    private Span<byte> Room(int length)
+    {
+        if (_room.Length - _written < length)
+        {
+            // Asks for exactly what is needed: the output then hands out the rest of its current
+            // segment when that is enough, rather than scratch memory it would copy on Advance.
+            Flush();
+            _room = Output.GetMemory(length);
+        }
+        return _room.Span[_written..];
+    }
 
     private void Header(byte type, long value)
     {
         // type + up to 20 digits + CRLF.
-        Span<byte> span = Output.GetSpan(1 + RespInteger.MaxLength + 2);
+        Span<byte> span = Room(1 + RespInteger.MaxLength + 2);
         span[0] = type;
         Utf8Formatter.TryFormat(value, span[1..], out int digits);
         span[1 + digits] = (byte)'\r';
         span[2 + digits] = (byte)'\n';
-        Advance(digits + 3);
+        _written += digits + 3;
     }
-
-    private void Advance(int count) => _output!.Advance(count);
 }

@@ -44,7 +44,8 @@ public sealed class RespSession
 
     /// <summary>
     /// Runs the complete requests at the start of <paramref name="input"/> under the server's gate
-    /// (each one atomic; this client's order kept) and writes their replies to <paramref name="output"/>.
+    /// (each one atomic; this client's order kept) and writes their replies to <paramref name="output"/>,
+    /// each request's reply with one <see cref="IBufferWriter{T}.Advance"/> (a large one with more).
     /// </summary>
     /// <param name="input">Unconsumed input: after a call that left bytes over, the next call must start with those bytes.</param>
     /// <param name="writable">
@@ -71,11 +72,13 @@ public sealed class RespSession
                 {
                     // Redis answers, then closes: what follows a framing error cannot be trusted.
                     _writer.Error(_parser.Error!);
+                    _writer.Flush();
                     Client.CloseAfterReply = true;
                     outcome = SessionOutcome.Close;
                     return input.Length;
                 }
                 _commands.Execute(_context, new RespRequest(_parser, rest));
+                _writer.Flush(); // the reply in one piece, counted before the writable check below
                 consumed += used;
                 if (Client.CloseAfterReply)
                 {

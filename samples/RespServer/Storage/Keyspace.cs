@@ -74,12 +74,35 @@ public sealed class Keyspace
         return entry;
     }
 
+    /// <summary>
+    /// Stores a copy of <paramref name="value"/>. A live value of the same length is overwritten in
+    /// place: a SET or INCR that does not change a value's length allocates nothing. (Replies copy
+    /// a value out when they are written, so nothing holds on to the old bytes.)
+    /// </summary>
+    /// <param name="expiresAt">Absolute time in <see cref="Now"/>'s milliseconds, <see cref="NoExpiry"/> or <see cref="KeepExpiry"/>.</param>
+    public Entry Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expiresAt)
+    {
+        Entry? entry = Find(key);
+        if (entry is not null && entry.Value.Length == value.Length)
+        {
+            value.CopyTo(entry.Value);
+            ApplyExpiry(entry, expiresAt);
+            return entry;
+        }
+        return Store(key, entry, value.ToArray(), expiresAt);
+    }
+
     /// <summary>Stores <paramref name="value"/> (owned by the keyspace from now on).</summary>
     /// <param name="expiresAt">Absolute time in <see cref="Now"/>'s milliseconds, <see cref="NoExpiry"/> or <see cref="KeepExpiry"/>.</param>
     public Entry Set(ReadOnlySpan<byte> key, byte[] value, long expiresAt)
     {
         ArgumentNullException.ThrowIfNull(value);
-        Entry? entry = Find(key);
+        return Store(key, Find(key), value, expiresAt);
+    }
+
+    /// <summary>Puts <paramref name="value"/> in <paramref name="entry"/>, the live entry of <paramref name="key"/>, or in a new one when it is null.</summary>
+    private Entry Store(ReadOnlySpan<byte> key, Entry? entry, byte[] value, long expiresAt)
+    {
         if (entry is null)
         {
             entry = new Entry(key.ToArray(), value);
@@ -91,11 +114,16 @@ public sealed class Keyspace
             UsedMemory += value.Length - entry.Value.Length;
             entry.Value = value;
         }
+        ApplyExpiry(entry, expiresAt);
+        return entry;
+    }
+
+    private void ApplyExpiry(Entry entry, long expiresAt)
+    {
         if (expiresAt != KeepExpiry)
         {
             SetExpiry(entry, expiresAt);
         }
-        return entry;
     }
 
     public bool Delete(ReadOnlySpan<byte> key)

@@ -23,6 +23,7 @@ public sealed class RespWriterTests
         writer.NullArray();
         writer.ArrayHeader(2);
         writer.BulkInteger(-42);
+        writer.Flush();
 
         string text = Encoding.Latin1.GetString(output.WrittenSpan);
         text.Should().Be("+OK\r\n+PONG\r\n-ERR bad  thing\r\n:-9223372036854775808\r\n:0\r\n$4\r\na\r\nb\r\n$0\r\n\r\n$-1\r\n*-1\r\n*2\r\n$3\r\n-42\r\n");
@@ -32,7 +33,9 @@ public sealed class RespWriterTests
     public void An_error_built_from_client_bytes_returns_those_bytes()
     {
         var output = new ArrayBufferWriter<byte>();
-        new RespWriter(output).Error(Commands.Errors.Text([0xE9, 0xFF]));
+        var writer = new RespWriter(output);
+        writer.Error(Commands.Errors.Text([0xE9, 0xFF]));
+        writer.Flush();
 
         output.WrittenSpan.ToArray().Should().Equal((byte)'-', 0xE9, 0xFF, (byte)'\r', (byte)'\n');
     }
