@@ -31,6 +31,9 @@ internal sealed unsafe class LoopBuffers
 
     public byte* ReadPointer { get; }
 
+    /// <summary>The loop's connections that have an idle timeout, and the one timer that checks them.</summary>
+    public IdleSweep IdleSweep { get; } = new();
+
     /// <summary>Connections whose gathered output the loop writes before it blocks again.</summary>
     public PendingFlushes PendingFlushes { get; } = new();
 

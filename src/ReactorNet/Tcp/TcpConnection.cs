@@ -29,7 +29,6 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     private readonly int _fd;
     private Registration _registration;
     private Interest _interest;
-    private ReactorTimer? _idleTimer;
     private ReactorTimer? _closeTimer;
     private ReactorTimer? _stallTimer;
     private bool _stallTimerArmed;
@@ -181,7 +180,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         connection._lastActivity = reactor.LoopTimestamp;
         if (Timeouts.IsEnabled(options.IdleTimeout))
         {
-            connection._idleTimer = reactor.Schedule(options.IdleTimeout, static c => c.CheckIdle(), connection);
+            connection._buffers.IdleSweep.Track(connection);
         }
         reactor.Metrics.Opened();
         if (reactor.Logger.IsEnabled(LogLevel.Debug))
@@ -293,23 +292,17 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         CloseNow(CloseReason.CloseTimeout, null, reset: false);
     }
 
-    private void CheckIdle()
+    /// <summary>Where this connection sits in its loop's <see cref="IdleSweep"/>; -1 when not watched.</summary>
+    internal int IdleIndex { get; set; } = -1;
+
+    /// <summary>When the connection is idle for its timeout, unless it is active before then (loop clock).</summary>
+    internal long IdleDeadline => Timeouts.Deadline(_lastActivity, Timeouts.ToTicks(_options.IdleTimeout));
+
+    /// <summary>The idle sweep found the deadline passed: reset the connection.</summary>
+    internal void OnIdleDeadline()
     {
-        if (_closed)
-        {
-            return;
-        }
-        long idleTicks = Timeouts.ToTicks(_options.IdleTimeout);
-        long elapsed = Reactor.LoopTimestamp - _lastActivity;
-        if (elapsed >= idleTicks)
-        {
-            Log.IdleTimeout(Reactor.Logger, Id);
-            CloseNow(CloseReason.IdleTimeout, null, reset: true);
-            return;
-        }
-        // Activity does not touch the timer (that would cost a heap operation per read); the timer
-        // wakes at the old deadline and moves itself to the new one.
-        Reactor.Reschedule(_idleTimer!, TimeSpan.FromSeconds((double)(idleTicks - elapsed) / System.Diagnostics.Stopwatch.Frequency));
+        Log.IdleTimeout(Reactor.Logger, Id);
+        CloseNow(CloseReason.IdleTimeout, null, reset: true);
     }
 
     /// <summary>The one way out: runs once, unregisters (DEL, then close), releases buffers, tells the handler.</summary>
@@ -322,7 +315,10 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         _closed = true;
         RecordClose(reason, error);
         RefuseSends();
-        _idleTimer?.Cancel();
+        if (IdleIndex >= 0)
+        {
+            _buffers.IdleSweep.Untrack(this);
+        }
         _closeTimer?.Cancel();
         _stallTimer?.Cancel();
         if (reset)
