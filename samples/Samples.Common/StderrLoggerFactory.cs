@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace ReactorNet.Samples.Common;
@@ -14,11 +13,16 @@ namespace ReactorNet.Samples.Common;
 /// server) for features the samples never use (scopes, colours, configuration reload). What the
 /// samples need is small: never block the logging thread (an event loop) on a slow or unread stderr
 /// (reliability review M9), keep stdout for program output, and flush on dispose.
+/// The queue is a plain queue under a lock that is held only to add or take entries, and the
+/// writer sleeps in <see cref="Monitor.Wait(object)"/>: an awaited channel would wake it through
+/// the thread pool, and starting the pool (its gate, its workers, the timer thread) for one
+/// "listening on" line costs four threads and their stacks in every idle server.
 /// </remarks>
 public sealed class StderrLoggerFactory : ILoggerFactory
 {
     private const int QueueCapacity = 1024;
-    private readonly Channel<string> _queue;
+    private readonly Queue<string> _queue = new();
+    private bool _completed; // under the lock of _queue
     private readonly Thread _writer;
     private readonly LogLevel _minimumLevel;
     private readonly TextWriter _output;
@@ -29,10 +33,6 @@ public sealed class StderrLoggerFactory : ILoggerFactory
     /// <param name="output">Where lines go; stderr when null.</param>
     public StderrLoggerFactory(LogLevel minimumLevel = LogLevel.Information, TextWriter? output = null)
     {
-        // DropWrite makes TryWrite report success for a dropped entry too: the callback counts them.
-        _queue = Channel.CreateBounded<string>(
-            new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true },
-            _ => Interlocked.Increment(ref _dropped));
         _minimumLevel = minimumLevel;
         _output = output ?? Console.Error;
         _writer = new Thread(WriteLines) { IsBackground = true, Name = "log writer" };
@@ -52,22 +52,53 @@ public sealed class StderrLoggerFactory : ILoggerFactory
     /// <summary>Writes what is queued (waiting at most two seconds for a blocked stderr), then stops.</summary>
     public void Dispose()
     {
-        if (_queue.Writer.TryComplete())
-            _writer.Join(TimeSpan.FromSeconds(2));
+        lock (_queue)
+        {
+            if (_completed)
+                return;
+            _completed = true;
+            Monitor.Pulse(_queue);
+        }
+        _writer.Join(TimeSpan.FromSeconds(2));
     }
 
-    private void Enqueue(string line) => _queue.Writer.TryWrite(line); // false only after Dispose
+    private void Enqueue(string line)
+    {
+        lock (_queue)
+        {
+            if (_completed)
+                return;
+            if (_queue.Count >= QueueCapacity)
+            {
+                Interlocked.Increment(ref _dropped);
+                return;
+            }
+            _queue.Enqueue(line);
+            if (_queue.Count == 1)
+                Monitor.Pulse(_queue); // the writer waits only when the queue is empty
+        }
+    }
 
     private void WriteLines()
     {
-        var reader = _queue.Reader;
+        var batch = new List<string>();
         try
         {
-            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            while (true)
             {
-                while (reader.TryRead(out var line))
+                lock (_queue)
+                {
+                    while (_queue.Count == 0 && !_completed)
+                        Monitor.Wait(_queue);
+                    if (_queue.Count == 0)
+                        return; // completed and drained
+                    while (_queue.TryDequeue(out var line))
+                        batch.Add(line);
+                }
+                foreach (string line in batch) // outside the lock: a slow stderr never holds up a logging thread
                     _output.WriteLine(line);
                 _output.Flush();
+                batch.Clear();
             }
         }
         catch (IOException)
