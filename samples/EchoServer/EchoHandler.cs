@@ -69,6 +69,12 @@ public sealed class EchoHandler(EchoProtocol protocol, ILogger logger) : IConnec
     {
         (connection.UserState as EchoSession)?.Dispose();
         connection.UserState = null;
+        if (!logger.IsEnabled(LogLevel.Debug))
+        {
+            // The lines below are Debug: without this, each close built the error's text and the
+            // peer's endpoint for nothing (300 bytes a connection when 10,000 clients reset at once).
+            return;
+        }
         if (reason is CloseReason.Graceful)
         {
             SampleLog.Disconnected(logger, connection.RemoteEndPoint);
