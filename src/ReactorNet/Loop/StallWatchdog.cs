@@ -89,7 +89,16 @@ internal static class StallWatchdog
             long now = Stopwatch.GetTimestamp();
             foreach (Reactor reactor in watched)
             {
-                reactor.CheckStall(now);
+                try
+                {
+                    reactor.CheckStall(now);
+                }
+                catch (Exception)
+                {
+                    // The application's logger threw writing the warning. Escaping this thread it
+                    // would be unhandled and end the process; the warning is lost (that logger is
+                    // the one place to report it), and the other loops are still watched.
+                }
             }
             Interlocked.Increment(ref s_ticks);
         }

@@ -64,6 +64,28 @@ public sealed class StallDetectionTests
     }
 
     [Fact]
+    public void A_logger_that_throws_on_a_stall_warning_neither_ends_the_process_nor_stops_the_watchdog()
+    {
+        // The warning is written on the watchdog's own thread: an exception escaping it there is
+        // unhandled and ends the process, and every loop would go unwatched.
+        var throwing = new ThrowingStallLogger();
+        using var faulty = new LoopHarness(new ReactorOptions { LoggerFactory = throwing, StallThreshold = TimeSpan.FromMilliseconds(20) });
+        var first = new BlockingWork();
+        faulty.Reactor.Post(static w => w.Run(), first);
+        throwing.Called.Wait(LoopHarness.Timeout).Should().BeTrue("the stall is reported to the logger, which throws");
+        first.Release.Set();
+        faulty.Invoke(() => 0);
+
+        var log = new CapturingLoggerFactory();
+        using var loop = new LoopHarness(new ReactorOptions { LoggerFactory = log, StallThreshold = TimeSpan.FromMilliseconds(20) });
+        var second = new BlockingWork();
+        loop.Reactor.Post(static w => w.Run(), second);
+        SpinWait.SpinUntil(() => Warnings(log).Length > 0, LoopHarness.Timeout).Should().BeTrue("the watchdog goes on watching after a logger threw");
+        second.Release.Set();
+        loop.Invoke(() => 0);
+    }
+
+    [Fact]
     public void A_negative_threshold_is_rejected()
     {
         var act = () => new Reactor(new ReactorOptions { StallThreshold = TimeSpan.FromSeconds(-2) });
@@ -95,6 +117,35 @@ public sealed class StallDetectionTests
         public ManualResetEventSlim Release { get; } = new();
 
         public void Run() => Release.Wait(LoopHarness.Timeout);
+    }
+
+    /// <summary>A logger whose stall warning throws (a broken provider).</summary>
+    private sealed class ThrowingStallLogger : ILoggerFactory, ILogger
+    {
+        public ManualResetEventSlim Called { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (formatter(state, exception).Contains("has held loop", StringComparison.Ordinal))
+            {
+                Called.Set();
+                throw new InvalidOperationException("logger failed");
+            }
+        }
     }
 
     private sealed class ScopedMeterFactory : IMeterFactory
