@@ -13,4 +13,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "A callback of {Handler} has held loop {Loop} for {Milliseconds} ms (stall threshold {ThresholdMs} ms); nothing else on this loop runs meanwhile")]
     public static partial void LoopStalled(ILogger logger, string handler, string loop, long milliseconds, long thresholdMs);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Stall detection is off for loop {Loop}: the watchdog's thread could not start")]
+    public static partial void StallDetectionOff(ILogger logger, string loop);
 }

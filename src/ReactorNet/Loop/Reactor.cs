@@ -268,9 +268,10 @@ public sealed unsafe partial class Reactor : IDisposable
     /// <summary>The loop proper, on the thread that holds the claim on <see cref="_loopThread"/>.</summary>
     private void RunClaimed()
     {
-        if (_stallTicks > 0)
+        bool watched = _stallTicks > 0 && StallWatchdog.Watch(this);
+        if (_stallTicks > 0 && !watched)
         {
-            StallWatchdog.Watch(this);
+            Log.StallDetectionOff(_logger, _threadName);
         }
         // Awaits that start in the loop's callbacks resume on the loop. A thread of the
         // application that called Run gets its own context back when the loop ends.
@@ -302,7 +303,7 @@ public sealed unsafe partial class Reactor : IDisposable
         {
             SynchronizationContext.SetSynchronizationContext(callersContext);
             _tracker.Idle();
-            if (_stallTicks > 0)
+            if (watched)
             {
                 StallWatchdog.Unwatch(this);
             }

@@ -26,25 +26,40 @@ internal static class StallWatchdog
     /// <summary>Ticks so far (for tests: "the watchdog has looked N more times").</summary>
     public static long Ticks => Interlocked.Read(ref s_ticks);
 
-    public static void Watch(Reactor reactor)
+    /// <summary>
+    /// Watches <paramref name="reactor"/> until <see cref="Unwatch"/>; false when the watchdog's
+    /// thread could not start (the runtime reports a failed thread start, out of descriptors for
+    /// one, as <see cref="OutOfMemoryException"/>): the loop then runs unwatched, and a later loop
+    /// tries again.
+    /// </summary>
+    public static bool Watch(Reactor reactor)
     {
         lock (s_lock)
         {
             s_watched = [.. s_watched, reactor];
             s_periodMs = Period(s_watched);
-            if (s_thread is null)
-            {
-                // No ExecutionContext captured: the thread outlives whoever started the first loop.
-                using (ExecutionContext.SuppressFlow())
-                {
-                    s_thread = new Thread(Run) { IsBackground = true, Name = "ReactorNet stall watchdog" };
-                    s_thread.Start();
-                }
-            }
-            else
+            if (s_thread is not null)
             {
                 Monitor.Pulse(s_lock); // a smaller threshold may shorten the period
+                return true;
             }
+            // No ExecutionContext captured: the thread outlives whoever started the first loop.
+            using (ExecutionContext.SuppressFlow())
+            {
+                var thread = new Thread(Run) { IsBackground = true, Name = "ReactorNet stall watchdog" };
+                try
+                {
+                    thread.Start(); // Run waits for the lock: it sees s_thread set, or nothing to watch
+                }
+                catch (Exception ex) when (ex is OutOfMemoryException or ThreadStartException)
+                {
+                    s_watched = Array.FindAll(s_watched, r => r != reactor);
+                    s_periodMs = Period(s_watched);
+                    return false;
+                }
+                s_thread = thread;
+            }
+            return true;
         }
     }
 
