@@ -34,6 +34,29 @@ internal sealed unsafe class LoopBuffers
     /// <summary>The loop's connections that have an idle timeout, and the one timer that checks them.</summary>
     public IdleSweep IdleSweep { get; } = new();
 
+    private SystemCallException[] _peerErrors = [];
+
+    /// <summary>
+    /// The error a connection broken by its peer reports to <c>OnClosed</c> (a reset, a write to a
+    /// closed peer): one instance per loop for each call and errno, made on first use. The library
+    /// never throws it, so it holds no stack trace, and sharing it means 10,000 clients resetting at
+    /// once allocate nothing (one exception per reset was the largest allocation of a c10k run's
+    /// teardown: 184 B a connection, 1.8 MB at 10,000).
+    /// </summary>
+    public SystemCallException PeerError(string call, int errno)
+    {
+        foreach (SystemCallException error in _peerErrors)
+        {
+            if (error.ErrorNumber == errno && ReferenceEquals(error.Call, call))
+            {
+                return error;
+            }
+        }
+        var made = new SystemCallException(call, errno);
+        _peerErrors = [.. _peerErrors, made]; // bounded: a few calls times the errnos a socket reports
+        return made;
+    }
+
     /// <summary>Connections whose gathered output the loop writes before it blocks again.</summary>
     public PendingFlushes PendingFlushes { get; } = new();
 

@@ -203,7 +203,7 @@ public sealed partial class TcpConnection
         }
         if (_writeError != 0)
         {
-            CloseNow(CloseReason.Reset, new SystemCallException("sendmsg", _writeError), reset: false);
+            CloseNow(CloseReason.Reset, _buffers.PeerError("sendmsg", _writeError), reset: false);
             return;
         }
         if (_awaitingWritable)

@@ -75,7 +75,7 @@ public sealed unsafe partial class TcpConnection
         if (error)
         {
             int errno = Sockets.TakeError(_fd);
-            CloseNow(CloseReason.Reset, errno != 0 ? new SystemCallException("socket", errno) : null, reset: false);
+            CloseNow(CloseReason.Reset, errno != 0 ? _buffers.PeerError("socket", errno) : null, reset: false);
         }
         else if (hangUp)
         {
@@ -130,7 +130,7 @@ public sealed unsafe partial class TcpConnection
             }
             if (errno != Errno.EAGAIN)
             {
-                CloseNow(CloseReason.Reset, new SystemCallException("recv", errno), reset: false);
+                CloseNow(CloseReason.Reset, _buffers.PeerError("recv", errno), reset: false);
             }
             return;
         }
