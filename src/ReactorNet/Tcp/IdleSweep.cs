@@ -78,6 +78,23 @@ internal sealed class IdleSweep
         Reactor reactor = _tracked[0]!.Reactor;
         _timerDue = long.MaxValue;
         long now = reactor.LoopTimestamp;
+        long next = now; // if the scan ends early (an application's logger threw), the rest waits one interval
+        try
+        {
+            next = Scan(now);
+        }
+        finally
+        {
+            if (next != long.MaxValue && _count > 0)
+            {
+                ArmBy(reactor, Math.Max(next, now + MinInterval));
+            }
+        }
+    }
+
+    /// <summary>Closes the connections whose deadline passed; returns the earliest deadline still ahead.</summary>
+    private long Scan(long now)
+    {
         long next = long.MaxValue;
         // Backwards: a connection closing here takes the last one into its slot, one already seen.
         // Another connection closed by a handler meanwhile moves the last one likewise; one opened
@@ -99,9 +116,6 @@ internal sealed class IdleSweep
                 next = deadline;
             }
         }
-        if (next != long.MaxValue && _count > 0)
-        {
-            ArmBy(reactor, Math.Max(next, now + MinInterval));
-        }
+        return next;
     }
 }

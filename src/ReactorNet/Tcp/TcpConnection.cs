@@ -35,7 +35,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     private long _lastActivity;
     private long _lastWriteProgress; // when the kernel last took queued bytes (or when output became pending)
     private readonly CapturedAddress _remote;
-    private EndPoint? _remoteEndPoint; // built from _remote on first read; a racing reader may build an equal one
+    private EndPoint? _remoteEndPoint; // built from _remote on first read; racing readers all get the first one built
     private readonly EndPoint? _localEndPoint;
 
     private bool _peerFinished;    // read returned 0
@@ -78,7 +78,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     /// connect target) and unchanged after close. Null for an unnamed Unix-socket peer.
     /// </summary>
     /// <remarks>Built on first read from the captured address: a connection nobody asks holds no endpoint object.</remarks>
-    public EndPoint? RemoteEndPoint => _remoteEndPoint ??= _remote.ToEndPoint();
+    public EndPoint? RemoteEndPoint => _remoteEndPoint ?? Interlocked.CompareExchange(ref _remoteEndPoint, _remote.ToEndPoint(), null) ?? _remoteEndPoint;
 
     /// <summary>
     /// This side's address, captured when the connection was made (the listener's address, or
@@ -301,8 +301,14 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     /// <summary>The idle sweep found the deadline passed: reset the connection.</summary>
     internal void OnIdleDeadline()
     {
-        Log.IdleTimeout(Reactor.Logger, Id);
-        CloseNow(CloseReason.IdleTimeout, null, reset: true);
+        try
+        {
+            Log.IdleTimeout(Reactor.Logger, Id);
+        }
+        finally
+        {
+            CloseNow(CloseReason.IdleTimeout, null, reset: true); // also when the application's logger throws
+        }
     }
 
     /// <summary>The one way out: runs once, unregisters (DEL, then close), releases buffers, tells the handler.</summary>

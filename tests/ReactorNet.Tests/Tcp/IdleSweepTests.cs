@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using ReactorNet.Tcp;
 using ReactorNet.Tests.Support;
 
@@ -40,6 +41,67 @@ public sealed class IdleSweepTests
                 clients.ForEach(c => c.Dispose());
             }
             harness.Handler.Closed.Should().HaveCount(batch * Count).And.OnlyContain(c => c.Reason == CloseReason.IdleTimeout);
+        }
+    }
+
+    /// <summary>
+    /// A logger that throws on the idle-timeout line (an application's bug) must not stop the sweep:
+    /// the connection it was about is still closed, and the loop's other idle connections still
+    /// time out. The sweep used to end at the exception and never arm its timer again.
+    /// </summary>
+    [Fact]
+    public async Task A_logger_that_throws_on_the_idle_timeout_line_stops_neither_that_close_nor_the_others()
+    {
+        var idle = TimeSpan.FromMilliseconds(200);
+        var logger = new ThrowingOnIdleTimeout();
+        using var harness = new EchoServerHarness(new TcpServerOptions { Connection = new TcpConnectionOptions { IdleTimeout = idle } },
+            reactorOptions: new ReactorOptions { LoggerFactory = logger });
+        const int Count = 5;
+        var closed = harness.Handler.WhenClosed(Count);
+        var clients = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                clients.Add(await harness.ConnectClientAsync());
+            }
+            await closed.WaitAsync(LoopHarness.Timeout);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+        logger.Thrown.Should().BeGreaterThan(0, "the test needs the logger to have thrown");
+        harness.Handler.Closed.Should().HaveCount(Count).And.OnlyContain(c => c.Reason == CloseReason.IdleTimeout);
+    }
+
+    private sealed class ThrowingOnIdleTimeout : ILoggerFactory, ILogger
+    {
+        private int _thrown;
+
+        public int Thrown => Volatile.Read(ref _thrown);
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (formatter(state, exception).EndsWith("idle timeout", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _thrown);
+                throw new InvalidOperationException("logger failed");
+            }
         }
     }
 }
