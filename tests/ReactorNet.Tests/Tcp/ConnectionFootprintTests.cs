@@ -23,7 +23,7 @@ public sealed class ConnectionFootprintTests(ITestOutputHelper output)
     // table growth) and 184 B per reset (the SystemCallException handed to OnClosed). The peer's
     // endpoint is now built only when asked for, one sweep per loop replaces the idle timers, and a
     // reset reports the loop's shared error for that call and errno.
-    private const int AcceptBudget = 620;
+    private const int AcceptBudget = 650; // measured 574-605 from run to run; 666 with a timer per connection, 722 with an eager endpoint
     private const int ResetBudget = 64;
 
     /// <summary>Reads the loop thread's counter at the first and last measured connect and close.</summary>
