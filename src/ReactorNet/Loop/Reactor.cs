@@ -268,10 +268,14 @@ public sealed unsafe partial class Reactor : IDisposable
     /// <summary>The loop proper, on the thread that holds the claim on <see cref="_loopThread"/>.</summary>
     private void RunClaimed()
     {
-        bool watched = _stallTicks > 0 && StallWatchdog.Watch(this);
-        if (_stallTicks > 0 && !watched)
+        bool watched = false;
+        if (_stallTicks > 0)
         {
-            Log.StallDetectionOff(_logger, _threadName);
+            watched = StallWatchdog.Watch(this);
+            if (!watched)
+            {
+                Log.StallDetectionOff(_logger, _threadName);
+            }
         }
         // Awaits that start in the loop's callbacks resume on the loop. A thread of the
         // application that called Run gets its own context back when the loop ends.

@@ -20,7 +20,6 @@ internal static class StallWatchdog
     private static readonly object s_lock = new();
     private static Reactor[] s_watched = [];
     private static Thread? s_thread;
-    private static int s_periodMs; // a quarter of the smallest threshold among s_watched
     private static long s_ticks;
 
     /// <summary>Ticks so far (for tests: "the watchdog has looked N more times").</summary>
@@ -37,7 +36,6 @@ internal static class StallWatchdog
         lock (s_lock)
         {
             s_watched = [.. s_watched, reactor];
-            s_periodMs = Period(s_watched);
             if (s_thread is not null)
             {
                 Monitor.Pulse(s_lock); // a smaller threshold may shorten the period
@@ -53,8 +51,7 @@ internal static class StallWatchdog
                 }
                 catch (Exception ex) when (ex is OutOfMemoryException or ThreadStartException)
                 {
-                    s_watched = Array.FindAll(s_watched, r => r != reactor);
-                    s_periodMs = Period(s_watched);
+                    s_watched = Without(reactor);
                     return false;
                 }
                 s_thread = thread;
@@ -67,12 +64,14 @@ internal static class StallWatchdog
     {
         lock (s_lock)
         {
-            s_watched = Array.FindAll(s_watched, r => r != reactor);
-            s_periodMs = Period(s_watched);
+            s_watched = Without(reactor);
             Monitor.Pulse(s_lock); // the last loop gone: the thread ends now, not a period later
         }
     }
 
+    private static Reactor[] Without(Reactor reactor) => Array.FindAll(s_watched, r => r != reactor);
+
+    /// <summary>A quarter of the smallest threshold among the watched loops, at least 1 ms.</summary>
     private static int Period(Reactor[] watched)
     {
         long smallest = long.MaxValue;
@@ -95,7 +94,7 @@ internal static class StallWatchdog
                     s_thread = null; // under the lock: the next Watch starts a new thread
                     return;
                 }
-                Monitor.Wait(s_lock, s_periodMs);
+                Monitor.Wait(s_lock, Period(s_watched));
                 watched = s_watched;
             }
             // Outside the lock: a warning goes to the application's logger, which may be slow, and
