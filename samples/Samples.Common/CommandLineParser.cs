@@ -50,9 +50,14 @@ public sealed class CommandLineParser
     public bool Parse(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Any(IsHelp))
+        // A loop, not LINQ: this runs at every server's start, and System.Linq would be loaded
+        // (its touched pages resident) for this one call (issue #10).
+        for (int i = 0; i < args.Count; i++)
         {
-            return true;
+            if (IsHelp(args[i]))
+            {
+                return true;
+            }
         }
 
         for (int i = 0; i < args.Count; i++)

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace ReactorNet.Interop;
@@ -28,6 +31,16 @@ internal sealed unsafe partial class SocketFile
 
     /// <summary>Records the socket file at <paramref name="path"/>; null if it cannot be identified (then it is never unlinked).</summary>
     public static SocketFile? Record(string path) => TryIdentify(path, out FileId id) ? new SocketFile(path, id) : null;
+
+    /// <summary>
+    /// Records the file a listener just bound at the Unix-socket <paramref name="endPoint"/>; null
+    /// for an abstract name (no file) or a file that cannot be identified.
+    /// </summary>
+    // Not inlined: the endpoint type lives in System.Net.Sockets, which a server on an IP endpoint
+    // then never loads (its touched pages cost resident memory in every JIT process: issue #10).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static SocketFile? RecordBound(EndPoint endPoint) =>
+        endPoint is UnixDomainSocketEndPoint unix && !UnixSockAddr.IsAbstract(unix) ? Record(unix.ToString()) : null;
 
     /// <summary>
     /// Unlinks the path if it is still the socket recorded. (Between the check and the unlink the

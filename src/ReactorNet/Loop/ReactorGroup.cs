@@ -28,7 +28,13 @@ public sealed class ReactorGroup : IDisposable
             {
                 _reactors[i] = new Reactor(options, i, $"{options.ThreadName}-{i}");
             }
-            Completion = Task.WhenAll(_reactors.Select(r => r.Completion));
+            var completions = new Task[count];
+            for (int i = 0; i < count; i++)
+            {
+                completions[i] = _reactors[i].Completion;
+            }
+            Completion = Task.WhenAll(completions); // no LINQ on startup paths: it loads System.Linq into every server
+
         }
         catch
         {
@@ -39,6 +45,9 @@ public sealed class ReactorGroup : IDisposable
 
     /// <summary>The loops.</summary>
     public IReadOnlyList<Reactor> Reactors => _reactors;
+
+    /// <summary>A copy of the loops, for a server that keeps them as an array.</summary>
+    internal Reactor[] CopyReactors() => (Reactor[])_reactors.Clone();
 
     /// <summary>How many loops.</summary>
     public int Count => _reactors.Length;

@@ -49,7 +49,7 @@ public sealed class TcpServer : IDisposable
     /// <param name="handlerFactory">Called once per connection, on the loop that will run it.</param>
     /// <param name="options">Listener and connection settings.</param>
     public TcpServer(ReactorGroup group, EndPoint endPoint, Func<IConnectionHandler> handlerFactory, TcpServerOptions? options = null)
-        : this((group ?? throw new ArgumentNullException(nameof(group))).Reactors.ToArray(), endPoint, handlerFactory, options)
+        : this((group ?? throw new ArgumentNullException(nameof(group))).CopyReactors(), endPoint, handlerFactory, options)
     {
     }
 
@@ -62,7 +62,11 @@ public sealed class TcpServer : IDisposable
         _handlerFactory = handlerFactory;
         _loops = loops;
         _loopConnections = new int[loops.Length];
-        _connections = loops.Select(_ => new HashSet<TcpConnection>()).ToArray();
+        _connections = new HashSet<TcpConnection>[loops.Length];
+        for (int i = 0; i < loops.Length; i++)
+        {
+            _connections[i] = [];
+        }
         _onClosed = OnConnectionClosed;
 
         // With SO_REUSEPORT every loop gets its own listener; otherwise the first loop accepts for all.
@@ -75,9 +79,9 @@ public sealed class TcpServer : IDisposable
                 // Port 0 picks a port once; the other listeners join that port.
                 EndPoint bindTo = i == 0 ? endPoint : _acceptors[0].LocalEndPoint;
                 _acceptors[i] = new Acceptor(this, loops[i], bindTo, _options);
-                if (i == 0 && endPoint is System.Net.Sockets.UnixDomainSocketEndPoint unix && !SockAddr.IsAbstract(unix))
+                if (i == 0 && endPoint.AddressFamily == System.Net.Sockets.AddressFamily.Unix)
                 {
-                    _socketFile = SocketFile.Record(unix.ToString()); // bind just created it: remember which file is ours
+                    _socketFile = SocketFile.RecordBound(endPoint); // bind just created it: remember which file is ours
                 }
             }
         }
@@ -147,7 +151,7 @@ public sealed class TcpServer : IDisposable
             return;
         }
         StopListening();
-        bool onALoop = _loops.Any(l => l.IsInLoopThread);
+        bool onALoop = Array.Exists(_loops, l => l.IsInLoopThread);
         // Not disposed when we do not wait: the other loops' sweeps still signal it later.
         var swept = new CountdownEvent(_loops.Length);
         for (int i = 0; i < _loops.Length; i++)
@@ -235,7 +239,10 @@ public sealed class TcpServer : IDisposable
 
     private void ForEachConnection(int index, Action<TcpConnection> action)
     {
-        foreach (TcpConnection connection in _connections[index].ToArray())
+        HashSet<TcpConnection> connections = _connections[index];
+        var snapshot = new TcpConnection[connections.Count];
+        connections.CopyTo(snapshot);
+        foreach (TcpConnection connection in snapshot)
         {
             action(connection);
         }
