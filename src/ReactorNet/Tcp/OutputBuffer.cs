@@ -5,15 +5,21 @@ namespace ReactorNet.Tcp;
 /// <summary>
 /// Output a connection gathered and has not sent yet: a FIFO of fixed-size pinned segments
 /// borrowed from the loop's pool, written with one <c>sendmsg</c> of up to <see cref="MaxIov"/>
-/// segments. Empty (the common case between batches) it holds no memory at all.
+/// segments. Empty (the common case between batches) it holds no memory but its segment ring,
+/// and a connection that never sent holds none at all.
 /// </summary>
-internal sealed unsafe class OutputBuffer
+/// <remarks>
+/// A struct kept inside its connection, not an object of its own (an object header and a
+/// reference less per connection: issue #10). It is mutable: the connection's field must not be
+/// readonly and is never copied, every call goes through the field.
+/// </remarks>
+internal unsafe struct OutputBuffer
 {
     private const int MaxIov = 16;
 
     private readonly LoopBuffers _pool;
     private readonly ReactorMetrics _metrics;
-    private byte[][] _segments = new byte[4][];
+    private byte[][]? _segments; // a ring, created on the first segment; one slot suits a connection that sends a reply at a time
     private int _head;      // index of the first segment in the ring
     private int _count;     // segments in use
     private int _headOffset; // bytes of the first segment already sent
@@ -26,7 +32,7 @@ internal sealed unsafe class OutputBuffer
         _metrics = metrics;
     }
 
-    public int Length { get; private set; }
+    public int Length { readonly get; private set; }
 
     public void Append(ReadOnlySpan<byte> data)
     {
@@ -37,7 +43,7 @@ internal sealed unsafe class OutputBuffer
             {
                 AddSegment();
             }
-            byte[] tail = _segments[(_head + _count - 1) % _segments.Length];
+            byte[] tail = _segments![(_head + _count - 1) % _segments.Length];
             int n = Math.Min(data.Length, LoopBuffers.SegmentSize - _tailLength);
             data[..n].CopyTo(tail.AsSpan(_tailLength));
             _tailLength += n;
@@ -66,7 +72,7 @@ internal sealed unsafe class OutputBuffer
         {
             return default;
         }
-        byte[] tail = _segments[(_head + _count - 1) % _segments.Length];
+        byte[] tail = _segments![(_head + _count - 1) % _segments.Length];
         return tail.AsMemory(_tailLength);
     }
 
@@ -84,7 +90,7 @@ internal sealed unsafe class OutputBuffer
         int n = Math.Min(_count, MaxIov);
         for (int i = 0; i < n; i++)
         {
-            byte[] segment = _segments[(_head + i) % _segments.Length];
+            byte[] segment = _segments![(_head + i) % _segments.Length];
             int start = i == 0 ? _headOffset : 0;
             int end = i == _count - 1 ? _tailLength : LoopBuffers.SegmentSize;
             iov[i].Base = LoopBuffers.AddressOf(segment) + start;
@@ -180,7 +186,7 @@ internal sealed unsafe class OutputBuffer
 
     private void RemoveHead()
     {
-        _pool.ReturnSegment(_segments[_head]);
+        _pool.ReturnSegment(_segments![_head]);
         _segments[_head] = null!;
         _head = (_head + 1) % _segments.Length;
         _count--;
@@ -193,7 +199,11 @@ internal sealed unsafe class OutputBuffer
 
     private void AddSegment()
     {
-        if (_count == _segments.Length)
+        if (_segments is null)
+        {
+            _segments = new byte[1][];
+        }
+        else if (_count == _segments.Length)
         {
             var grown = new byte[_segments.Length * 2][];
             for (int i = 0; i < _count; i++)

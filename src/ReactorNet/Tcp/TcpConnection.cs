@@ -24,7 +24,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     private readonly IConnectionHandler _handler;
     private readonly TcpConnectionOptions _options;
     private readonly LoopBuffers _buffers;
-    private readonly OutputBuffer _output;
+    private OutputBuffer _output; // a mutable struct: never readonly (a readonly field would hand every call a copy)
     private readonly Action<TcpConnection>? _onClosed;
     private readonly int _fd;
     private Registration _registration;
