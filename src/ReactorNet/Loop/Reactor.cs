@@ -204,6 +204,10 @@ public sealed unsafe partial class Reactor : IDisposable
                 }
                 try
                 {
+                    // This thread is the loop for now: its "now" is now, not the last round's (for
+                    // a loop that never ran, the machine's boot), or a connection made here would
+                    // look idle since then and its idle sweep would close it at once.
+                    LoopTimestamp = Stopwatch.GetTimestamp();
                     _work.RunAll(_logCallbackFault);
                     BeforeBlock?.Invoke();
                     if (IsDisposed)
@@ -237,7 +241,10 @@ public sealed unsafe partial class Reactor : IDisposable
     /// </summary>
     internal Action? BeforeBlock { get; set; }
 
-    /// <summary>The Stopwatch timestamp taken when the current round's <c>epoll_wait</c> returned: a cheap "now" for callbacks.</summary>
+    /// <summary>
+    /// The Stopwatch timestamp taken when the current round's <c>epoll_wait</c> returned, or when a
+    /// thread began running the queue while no loop runs: a cheap "now" for callbacks.
+    /// </summary>
     internal long LoopTimestamp { get; private set; }
 
     private void RunOnce()

@@ -85,6 +85,35 @@ public sealed class IdleSweepTests
         harness.Handler.Closed.Should().HaveCount(Count).And.OnlyContain(c => c.Reason == CloseReason.IdleTimeout);
     }
 
+    /// <summary>
+    /// A connection made while no loop runs (a Unix-socket connect completes at once, on the
+    /// calling thread, before <see cref="Reactor.Start"/>) starts its idle clock when it is made.
+    /// It was started at the loop's last round, which for a loop that never ran is the machine's
+    /// boot: the sweep closed the connection as soon as the loop started.
+    /// </summary>
+    [Fact]
+    public async Task A_connection_made_before_its_loop_runs_is_not_timed_out_when_the_loop_starts()
+    {
+        var idle = TimeSpan.FromMinutes(1); // far longer than this test, far shorter than the machine's uptime
+        var endPoint = new UnixDomainSocketEndPoint($"\0reactornet-idle-{Guid.NewGuid():N}");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(endPoint);
+        listener.Listen(4); // never accepts: the connection is made all the same, and stays idle
+        using var reactor = new Reactor();
+        var handler = new CollectingHandler();
+        TcpConnection connection = await TcpConnection.ConnectAsync(reactor, endPoint, handler, new TcpConnectionOptions { IdleTimeout = idle })
+            .WaitAsync(LoopHarness.Timeout);
+        connection.IsClosed.Should().BeFalse("the test needs the connection made before the loop runs");
+
+        reactor.Start();
+        // Due after the sweep's timer, which the connection armed when it was made: when this runs,
+        // the loop has run the sweep if it was due.
+        var closedWhenLooked = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        reactor.Schedule(TimeSpan.FromMilliseconds(20), () => closedWhenLooked.TrySetResult(connection.IsClosed));
+        (await closedWhenLooked.Task.WaitAsync(LoopHarness.Timeout)).Should().BeFalse("the connection was made a moment ago, not idle for a minute");
+        handler.Closed.Task.IsCompleted.Should().BeFalse();
+    }
+
     private sealed class ThrowingOnIdleTimeout : ILoggerFactory, ILogger
     {
         private int _thrown;
