@@ -13,41 +13,26 @@ internal sealed class IdleSweep
     /// <summary>Sweeps are at least this far apart, so connections going idle one after another cost one scan per interval, not one per connection.</summary>
     internal static readonly long MinInterval = System.Diagnostics.Stopwatch.Frequency / 100; // 10 ms
 
-    private TcpConnection?[] _tracked = new TcpConnection?[16];
-    private int _count;
+    private readonly ConnectionTable<TcpConnection.IdleSlot> _tracked = new();
     private ReactorTimer? _timer;
     private long _timerDue = long.MaxValue; // when the timer fires; MaxValue while none is armed
 
     /// <summary>Starts watching a connection (its index in the table is kept in the connection).</summary>
     public void Track(TcpConnection connection)
     {
-        if (_count == _tracked.Length)
-        {
-            Array.Resize(ref _tracked, _count * 2);
-        }
-        connection.IdleIndex = _count;
-        _tracked[_count++] = connection;
+        _tracked.Add(connection);
         ArmBy(connection.Reactor, connection.IdleDeadline);
     }
 
     /// <summary>Stops watching a connection (it closed); the last one takes its place.</summary>
     public void Untrack(TcpConnection connection)
     {
-        int index = connection.IdleIndex;
-        connection.IdleIndex = -1;
-        TcpConnection last = _tracked[--_count]!;
-        _tracked[index] = last;
-        last.IdleIndex = index;
-        _tracked[_count] = null;
-        if (_count == 0 && _timer is not null)
+        _tracked.Remove(connection);
+        if (_tracked.Count == 0 && _timer is not null)
         {
             _timer.Cancel();
             _timer = null;
             _timerDue = long.MaxValue;
-        }
-        else if (_count < _tracked.Length / 4 && _tracked.Length > 64)
-        {
-            Array.Resize(ref _tracked, _tracked.Length / 2); // a burst's table goes back once it is over
         }
     }
 
@@ -71,11 +56,11 @@ internal sealed class IdleSweep
 
     private void Sweep()
     {
-        if (_count == 0)
+        if (_tracked.Count == 0)
         {
             return;
         }
-        Reactor reactor = _tracked[0]!.Reactor;
+        Reactor reactor = _tracked[0].Reactor;
         _timerDue = long.MaxValue;
         long now = reactor.LoopTimestamp;
         long next = now; // if the scan ends early (an application's logger threw), the rest waits one interval
@@ -85,7 +70,7 @@ internal sealed class IdleSweep
         }
         finally
         {
-            if (next != long.MaxValue && _count > 0)
+            if (next != long.MaxValue && _tracked.Count > 0)
             {
                 ArmBy(reactor, Math.Max(next, now + MinInterval));
             }
@@ -99,13 +84,13 @@ internal sealed class IdleSweep
         // Backwards: a connection closing here takes the last one into its slot, one already seen.
         // Another connection closed by a handler meanwhile moves the last one likewise; one opened
         // meanwhile is appended beyond the scan and arms the timer itself.
-        for (int i = _count - 1; i >= 0; i--)
+        for (int i = _tracked.Count - 1; i >= 0; i--)
         {
-            if (i >= _count)
+            if (i >= _tracked.Count)
             {
                 continue; // a handler closed several at once: what moved here was seen already
             }
-            TcpConnection connection = _tracked[i]!;
+            TcpConnection connection = _tracked[i];
             long deadline = connection.IdleDeadline;
             if (deadline <= now)
             {

@@ -27,7 +27,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     private OutputBuffer _output; // a mutable struct: never readonly (a readonly field would hand every call a copy)
     private readonly Action<TcpConnection>? _onClosed;
     private readonly int _fd;
-    private Registration _registration;
+    private ulong _registrationToken; // the Registration without its reactor and fd, both kept already (16 bytes a connection)
     private Interest _interest;
     private ReactorTimer? _closeTimer;
     private ReactorTimer? _stallTimer;
@@ -60,6 +60,8 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         _output = new OutputBuffer(_buffers, reactor.Metrics);
         Id = Interlocked.Increment(ref s_nextId);
     }
+
+    private Registration Registration => new(Reactor, _registrationToken, _fd);
 
     /// <summary>The interest currently registered with epoll (for tests: EPOLLOUT only while output is pending).</summary>
     internal Interest CurrentInterest => _interest;
@@ -176,7 +178,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     {
         var connection = new TcpConnection(reactor, fd, remote, local, handler, options, onClosed) { LoopIndex = loopIndex };
         connection._interest = Interest.Readable;
-        connection._registration = reactor.Register(fd, Interest.Readable, connection, ownsFd: true);
+        connection._registrationToken = reactor.Register(fd, Interest.Readable, connection, ownsFd: true).Token;
         connection._lastActivity = reactor.LoopTimestamp;
         if (Timeouts.IsEnabled(options.IdleTimeout))
         {
@@ -292,8 +294,23 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         CloseNow(CloseReason.CloseTimeout, null, reset: false);
     }
 
-    /// <summary>Where this connection sits in its loop's <see cref="IdleSweep"/>; -1 when not watched.</summary>
-    internal int IdleIndex { get; set; } = -1;
+    private int _idleIndex = -1;   // where this connection sits in its loop's IdleSweep; -1 when not watched
+    private int _serverIndex = -1; // where it sits in its server's table of the loop's connections; -1 when not in it
+
+    /// <summary>Whether the loop's <see cref="IdleSweep"/> watches this connection.</summary>
+    internal bool IsIdleTracked => _idleIndex >= 0;
+
+    /// <summary>The connection's place in its loop's <see cref="IdleSweep"/>.</summary>
+    internal struct IdleSlot : IConnectionSlot
+    {
+        public static ref int Of(TcpConnection connection) => ref connection._idleIndex;
+    }
+
+    /// <summary>The connection's place in its <see cref="TcpServer"/>'s table of the loop's connections.</summary>
+    internal struct ServerSlot : IConnectionSlot
+    {
+        public static ref int Of(TcpConnection connection) => ref connection._serverIndex;
+    }
 
     /// <summary>When the connection is idle for its timeout, unless it is active before then (loop clock).</summary>
     internal long IdleDeadline => Timeouts.Deadline(_lastActivity, Timeouts.ToTicks(_options.IdleTimeout));
@@ -321,7 +338,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         _closed = true;
         RecordClose(reason, error);
         RefuseSends();
-        if (IdleIndex >= 0)
+        if (IsIdleTracked)
         {
             _buffers.IdleSweep.Untrack(this);
         }
@@ -331,7 +348,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         {
             Sockets.SetLingerZero(_fd);
         }
-        _registration.Unregister(); // the registration owns the fd: EPOLL_CTL_DEL, then close
+        Registration.Unregister(); // the registration owns the fd: EPOLL_CTL_DEL, then close
         DiscardOutput();
         if (!_presenting)
         {
@@ -382,7 +399,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         if (wanted != _interest)
         {
             _interest = wanted;
-            _registration.Modify(wanted);
+            Registration.Modify(wanted);
         }
     }
 }

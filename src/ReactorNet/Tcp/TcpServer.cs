@@ -18,7 +18,7 @@ public sealed class TcpServer : IDisposable
     private readonly TcpServerOptions _options;
     private readonly Reactor[] _loops;
     private readonly int[] _loopConnections;
-    private readonly HashSet<TcpConnection>[] _connections;
+    private readonly ConnectionTable<TcpConnection.ServerSlot>[] _connections; // per loop, touched on that loop only
     private readonly Acceptor[] _acceptors;
     private readonly Action<TcpConnection> _onClosed;
     private readonly SocketFile? _socketFile;
@@ -62,10 +62,10 @@ public sealed class TcpServer : IDisposable
         _handlerFactory = handlerFactory;
         _loops = loops;
         _loopConnections = new int[loops.Length];
-        _connections = new HashSet<TcpConnection>[loops.Length];
+        _connections = new ConnectionTable<TcpConnection.ServerSlot>[loops.Length];
         for (int i = 0; i < loops.Length; i++)
         {
-            _connections[i] = [];
+            _connections[i] = new();
         }
         _onClosed = OnConnectionClosed;
 
@@ -239,10 +239,7 @@ public sealed class TcpServer : IDisposable
 
     private void ForEachConnection(int index, Action<TcpConnection> action)
     {
-        HashSet<TcpConnection> connections = _connections[index];
-        var snapshot = new TcpConnection[connections.Count];
-        connections.CopyTo(snapshot);
-        foreach (TcpConnection connection in snapshot)
+        foreach (TcpConnection connection in _connections[index].ToArray())
         {
             action(connection);
         }
