@@ -7,9 +7,6 @@ public sealed unsafe partial class TcpConnection
     /// <summary>Reads per readiness event before yielding to other connections (level-triggered, so nothing is lost).</summary>
     private const int MaxReadsPerEvent = 4;
 
-    /// <summary>Test seam: runs at the start of each event's dispatch and of each batch write, to inject a fault of the transport itself. Loop thread.</summary>
-    internal Action? FaultHook { get; set; }
-
     void IEventHandler.OnEvent(Registration registration, Readiness readiness)
     {
         // Sends made while this connection's events are handled are gathered and written once,

@@ -9,8 +9,6 @@ namespace ReactorNet.Tcp;
 /// </summary>
 public sealed partial class TcpConnection
 {
-    private OutputWriter? _writer;
-
     /// <summary>
     /// The connection's output as an <see cref="IBufferWriter{T}"/>: <c>GetSpan</c>/<c>GetMemory</c>
     /// hand out room in the output itself, <c>Advance</c> counts the bytes (against
@@ -31,7 +29,8 @@ public sealed partial class TcpConnection
         get
         {
             Reactor.ThrowIfNotLoopThread();
-            return _writer ??= new OutputWriter(this);
+            Extras extras = Extra;
+            return extras.Writer ??= new OutputWriter(this);
         }
     }
 

@@ -274,25 +274,31 @@ public sealed unsafe partial class TcpConnection
 
     private void ArmStallTimer()
     {
-        if (_stallTimerArmed || !Timeouts.IsEnabled(_options.WriteStallTimeout))
+        if (!Timeouts.IsEnabled(_options.WriteStallTimeout))
         {
             return;
         }
-        _stallTimerArmed = true;
-        if (_stallTimer is null)
+        Extras extras = Extra;
+        if (extras.StallTimerArmed)
         {
-            _stallTimer = Reactor.Schedule(_options.WriteStallTimeout, static c => c.CheckWriteStall(), this);
+            return;
+        }
+        extras.StallTimerArmed = true;
+        if (extras.StallTimer is null)
+        {
+            extras.StallTimer = Reactor.Schedule(_options.WriteStallTimeout, static c => c.CheckWriteStall(), this);
         }
         else
         {
-            Reactor.Reschedule(_stallTimer, _options.WriteStallTimeout);
+            Reactor.Reschedule(extras.StallTimer, _options.WriteStallTimeout);
         }
     }
 
     /// <summary>Resets the connection when queued output has waited a whole WriteStallTimeout without the kernel taking a byte.</summary>
     private void CheckWriteStall()
     {
-        _stallTimerArmed = false;
+        Extras extras = Extra; // made by ArmStallTimer, which scheduled this
+        extras.StallTimerArmed = false;
         if (_closed || _output.Length == 0)
         {
             return; // nothing waits: the timer re-arms when output is queued again
@@ -305,7 +311,7 @@ public sealed unsafe partial class TcpConnection
             CloseNow(CloseReason.WriteStalled, null, reset: true);
             return;
         }
-        _stallTimerArmed = true;
-        Reactor.Reschedule(_stallTimer!, TimeSpan.FromSeconds((double)(stallTicks - waited) / System.Diagnostics.Stopwatch.Frequency));
+        extras.StallTimerArmed = true;
+        Reactor.Reschedule(extras.StallTimer!, TimeSpan.FromSeconds((double)(stallTicks - waited) / System.Diagnostics.Stopwatch.Frequency));
     }
 }

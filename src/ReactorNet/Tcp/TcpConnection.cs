@@ -29,9 +29,6 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     private readonly int _fd;
     private ulong _registrationToken; // the Registration without its reactor and fd, both kept already (16 bytes a connection)
     private Interest _interest;
-    private ReactorTimer? _closeTimer;
-    private ReactorTimer? _stallTimer;
-    private bool _stallTimerArmed;
     private long _lastActivity;
     private long _lastWriteProgress; // when the kernel last took queued bytes (or when output became pending)
     private readonly CapturedAddress _remote;
@@ -273,9 +270,9 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     /// </summary>
     private void StartCloseTimer()
     {
-        if (_closeTimer is null && Timeouts.IsEnabled(_options.CloseTimeout))
+        if (_extras?.CloseTimer is null && Timeouts.IsEnabled(_options.CloseTimeout))
         {
-            _closeTimer = Reactor.Schedule(_options.CloseTimeout, static c => c.OnCloseTimeout(), this);
+            Extra.CloseTimer = Reactor.Schedule(_options.CloseTimeout, static c => c.OnCloseTimeout(), this);
         }
     }
 
@@ -342,8 +339,11 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         {
             _buffers.IdleSweep.Untrack(this);
         }
-        _closeTimer?.Cancel();
-        _stallTimer?.Cancel();
+        if (_extras is { } extras)
+        {
+            extras.CloseTimer?.Cancel();
+            extras.StallTimer?.Cancel();
+        }
         if (reset)
         {
             Sockets.SetLingerZero(_fd);

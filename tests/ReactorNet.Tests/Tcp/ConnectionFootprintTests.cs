@@ -26,8 +26,11 @@ public sealed class ConnectionFootprintTests(ITestOutputHelper output)
     // struct inside the connection whose segment ring is created on the first send (an object and
     // a byte[4][] fewer: 574-605 B before, from run to run). A server and an idle sweep keep their
     // connections in arrays indexed from the connection (a HashSet entry, bucket and growth before),
-    // and the connection keeps its registration's token only (not its reactor and fd again).
-    private const int AcceptBudget = 470; // measured 439; 494-514 with a HashSet and a whole Registration, 574-605 with a separate output buffer, 666 with a timer per connection, 722 with an eager endpoint
+    // and the connection keeps its registration's token only (not its reactor and fd again). Its
+    // timers, output writer and test hook live in a side object made on first use. Descriptor
+    // numbers depend on what other tests have open, and the loop's index by descriptor grows with
+    // them: allow about 20 B of that.
+    private const int AcceptBudget = 436; // measured 415; 439 with the timers and writer in the connection, 494-514 with a HashSet and a whole Registration, 574-605 with a separate output buffer, 666 with a timer per connection, 722 with an eager endpoint
     private const int ResetBudget = 64;
 
     /// <summary>Reads the loop thread's counter at the first and last measured connect and close.</summary>
