@@ -63,7 +63,7 @@ public sealed class IdleSweepTests
     public async Task A_logger_that_throws_on_the_idle_timeout_line_stops_neither_that_close_nor_the_others()
     {
         var idle = TimeSpan.FromMilliseconds(200);
-        var logger = new ThrowingOnIdleTimeout();
+        var logger = new ThrowingLogger(line => line.EndsWith("idle timeout", StringComparison.Ordinal));
         using var harness = new EchoServerHarness(new TcpServerOptions { Connection = new TcpConnectionOptions { IdleTimeout = idle } },
             reactorOptions: new ReactorOptions { LoggerFactory = logger });
         const int Count = 5;
@@ -73,7 +73,17 @@ public sealed class IdleSweepTests
         {
             for (int i = 0; i < Count; i++)
             {
-                clients.Add(await harness.ConnectClientAsync());
+                var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                clients.Add(client);
+                try
+                {
+                    await client.ConnectAsync(harness.Server.LocalEndPoint).WaitAsync(LoopHarness.Timeout);
+                }
+                catch (SocketException)
+                {
+                    // A loaded machine can tell the client of its connect only after the server's
+                    // idle timeout reset it: that connection is counted as closed all the same.
+                }
             }
             await closed.WaitAsync(LoopHarness.Timeout);
         }
@@ -114,7 +124,74 @@ public sealed class IdleSweepTests
         handler.Closed.Task.IsCompleted.Should().BeFalse();
     }
 
-    private sealed class ThrowingOnIdleTimeout : ILoggerFactory, ILogger
+    /// <summary>
+    /// A closed connection is out of the sweep's table, whichever slot it held: a swap-remove of
+    /// the table's last connection that moves it onto its own slot must not give it its index back
+    /// (the sweep's own table did, so a closed connection still looked watched).
+    /// </summary>
+    [Fact]
+    public async Task A_closed_connection_is_no_longer_watched_whichever_slot_it_held()
+    {
+        const int Count = 3;
+        using var harness = new EchoServerHarness(new TcpServerOptions { Connection = new TcpConnectionOptions { IdleTimeout = TimeSpan.FromMinutes(1) } });
+        var trackedAtClose = new System.Collections.Concurrent.ConcurrentQueue<bool>();
+        harness.Handler.ClosedEvent += (connection, _) => trackedAtClose.Enqueue(connection.IsIdleTracked); // on the loop, after the close left the sweep
+        var closed = harness.Handler.WhenClosed(Count);
+        var clients = new List<Socket>();
+        for (int i = 0; i < Count; i++)
+        {
+            clients.Add(await harness.ConnectClientAsync());
+        }
+        foreach (Socket client in clients)
+        {
+            client.Dispose(); // FIN: the server closes its end (the first client's connection holds slot 0, the last the table's last slot)
+        }
+        await closed.WaitAsync(LoopHarness.Timeout);
+        trackedAtClose.Should().HaveCount(Count).And.OnlyContain(tracked => !tracked);
+    }
+
+    /// <summary>
+    /// A logger that throws on the "connection closed" line must not keep the close from the
+    /// handler and the server: OnClosed was skipped (the handler never heard of the idle timeout)
+    /// and the server kept counting the connection, a slot of MaxConnections lost for ever.
+    /// </summary>
+    [Fact]
+    public async Task A_logger_that_throws_on_the_closed_line_keeps_neither_the_handler_nor_the_server_from_hearing_of_the_close()
+    {
+        var logger = new ThrowingLogger(line => line.Contains(" closed: IdleTimeout", StringComparison.Ordinal));
+        using var harness = new EchoServerHarness(new TcpServerOptions { Connection = new TcpConnectionOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) } },
+            reactorOptions: new ReactorOptions { LoggerFactory = logger });
+        const int Count = 3;
+        var closed = harness.Handler.WhenClosed(Count);
+        var clients = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                clients.Add(client);
+                try
+                {
+                    await client.ConnectAsync(harness.Server.LocalEndPoint).WaitAsync(LoopHarness.Timeout);
+                }
+                catch (SocketException)
+                {
+                    // Reset by the idle timeout before a loaded machine told the client: counted all the same.
+                }
+            }
+            await closed.WaitAsync(LoopHarness.Timeout);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+        logger.Thrown.Should().BeGreaterThan(0, "the test needs the logger to have thrown");
+        harness.Handler.Closed.Should().HaveCount(Count).And.OnlyContain(c => c.Reason == CloseReason.IdleTimeout);
+        harness.Loop.Invoke(() => harness.Server.ConnectionCount).Should().Be(0, "the server forgot every closed connection");
+    }
+
+    /// <summary>A logger that throws on every line its predicate picks (an application's bug).</summary>
+    private sealed class ThrowingLogger(Func<string, bool> throwsOn) : ILoggerFactory, ILogger
     {
         private int _thrown;
 
@@ -136,7 +213,7 @@ public sealed class IdleSweepTests
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (formatter(state, exception).EndsWith("idle timeout", StringComparison.Ordinal))
+            if (throwsOn(formatter(state, exception)))
             {
                 Interlocked.Increment(ref _thrown);
                 throw new InvalidOperationException("logger failed");
