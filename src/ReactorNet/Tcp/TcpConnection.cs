@@ -184,7 +184,15 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         reactor.Metrics.Opened();
         if (reactor.Logger.IsEnabled(LogLevel.Debug))
         {
-            Log.ConnectionOpened(reactor.Logger, connection.Id, connection.RemoteEndPoint); // only then is the endpoint built
+            try
+            {
+                Log.ConnectionOpened(reactor.Logger, connection.Id, connection.RemoteEndPoint); // only then is the endpoint built
+            }
+            catch (Exception)
+            {
+                // The application's logger threw: the line is lost. Failing the start here would
+                // have the caller close a descriptor the registration already owns (and closes again).
+            }
         }
         connection.Invoke(static (h, c) => h.OnConnected(c));
         return connection;

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using ReactorNet.Tcp;
 using ReactorNet.Tests.Support;
 
@@ -63,7 +62,7 @@ public sealed class IdleSweepTests
     public async Task A_logger_that_throws_on_the_idle_timeout_line_stops_neither_that_close_nor_the_others()
     {
         var idle = TimeSpan.FromMilliseconds(200);
-        var logger = new ThrowingLogger(line => line.EndsWith("idle timeout", StringComparison.Ordinal));
+        var logger = new ThrowingLoggerFactory(line => line.EndsWith("idle timeout", StringComparison.Ordinal));
         using var harness = new EchoServerHarness(new TcpServerOptions { Connection = new TcpConnectionOptions { IdleTimeout = idle } },
             reactorOptions: new ReactorOptions { LoggerFactory = logger });
         const int Count = 5;
@@ -158,7 +157,7 @@ public sealed class IdleSweepTests
     [Fact]
     public async Task A_logger_that_throws_on_the_closed_line_keeps_neither_the_handler_nor_the_server_from_hearing_of_the_close()
     {
-        var logger = new ThrowingLogger(line => line.Contains(" closed: IdleTimeout", StringComparison.Ordinal));
+        var logger = new ThrowingLoggerFactory(line => line.Contains(" closed: IdleTimeout", StringComparison.Ordinal));
         using var harness = new EchoServerHarness(new TcpServerOptions { Connection = new TcpConnectionOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) } },
             reactorOptions: new ReactorOptions { LoggerFactory = logger });
         const int Count = 3;
@@ -188,36 +187,5 @@ public sealed class IdleSweepTests
         logger.Thrown.Should().BeGreaterThan(0, "the test needs the logger to have thrown");
         harness.Handler.Closed.Should().HaveCount(Count).And.OnlyContain(c => c.Reason == CloseReason.IdleTimeout);
         harness.Loop.Invoke(() => harness.Server.ConnectionCount).Should().Be(0, "the server forgot every closed connection");
-    }
-
-    /// <summary>A logger that throws on every line its predicate picks (an application's bug).</summary>
-    private sealed class ThrowingLogger(Func<string, bool> throwsOn) : ILoggerFactory, ILogger
-    {
-        private int _thrown;
-
-        public int Thrown => Volatile.Read(ref _thrown);
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public void Dispose()
-        {
-        }
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (throwsOn(formatter(state, exception)))
-            {
-                Interlocked.Increment(ref _thrown);
-                throw new InvalidOperationException("logger failed");
-            }
-        }
     }
 }
