@@ -210,8 +210,21 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         }
         catch (Exception ex)
         {
-            Log.HandlerFaulted(Reactor.Logger, Id, ex);
+            LogHandlerFault(ex);
             CloseNow(CloseReason.HandlerFault, ex, reset: true);
+        }
+    }
+
+    /// <summary>Logs a handler's exception before its connection is aborted; a logger that throws too loses the line, never the abort.</summary>
+    private void LogHandlerFault(Exception exception)
+    {
+        try
+        {
+            Log.HandlerFaulted(Reactor.Logger, Id, exception);
+        }
+        catch (Exception)
+        {
+            // The application's logger threw as well: the abort that follows matters more than the line.
         }
     }
 
