@@ -5,7 +5,7 @@ namespace ReactorNet;
 /// <summary>
 /// What the loop thread is doing, for the stall watchdog: before each callback the loop writes the
 /// callback's owner and bumps a sequence number (two plain field writes, no lock, no allocation);
-/// before it sleeps in <c>epoll_wait</c> it clears the owner. The watchdog, on a pool thread, reads
+/// before it sleeps in <c>epoll_wait</c> it clears the owner. The watchdog, on a thread of its own, reads
 /// both: the same sequence number with an owner on two of its ticks means one callback has held
 /// the loop at least as long as the ticks are apart.
 /// </summary>
