@@ -293,8 +293,7 @@ public sealed class ClosedBehindOurBackTests
         using var loop = new LoopHarness();
         var (r1, w1) = NativeTestHelpers.Pipe();
         Registration stale = loop.Invoke(() => loop.Reactor.Register(r1, Interest.Readable, new DelegateHandler((_, _) => { }), ownsFd: true));
-        NativeTestHelpers.Close(r1); // the application's bug: the reactor owns it
-        var (r2, w2) = ReopenSameNumber(r1);
+        var (r2, w2) = NativeTestHelpers.ReplaceWithPipe(r1); // the application's bug: it closed the reactor's descriptor, and the number was reused
 
         loop.Invoke(() => stale.Unregister()).Should().BeTrue();
 
@@ -310,8 +309,7 @@ public sealed class ClosedBehindOurBackTests
         using var loop = new LoopHarness();
         var (r1, w1) = NativeTestHelpers.Pipe();
         Registration stale = loop.Invoke(() => loop.Reactor.Register(r1, Interest.Readable, new DelegateHandler((_, _) => { }), ownsFd: true));
-        NativeTestHelpers.Close(r1);
-        var (r2, w2) = ReopenSameNumber(r1);
+        var (r2, w2) = NativeTestHelpers.ReplaceWithPipe(r1); // closed behind the reactor's back, the number reused
         var readable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Registration fresh = loop.Invoke(() => loop.Reactor.Register(r2, Interest.Readable, new DelegateHandler((_, _) => readable.TrySetResult()), ownsFd: true));
 
@@ -323,29 +321,5 @@ public sealed class ClosedBehindOurBackTests
         loop.Invoke(() => fresh.Unregister()).Should().BeTrue();
         NativeTestHelpers.Close(w2);
         NativeTestHelpers.Close(w1);
-    }
-
-    /// <summary>Opens pipes until one gets <paramref name="number"/> again (the kernel hands out the lowest free number).</summary>
-    private static (int Read, int Write) ReopenSameNumber(int number)
-    {
-        var extra = new List<int>();
-        try
-        {
-            for (int i = 0; i < 16; i++)
-            {
-                var (r, w) = NativeTestHelpers.Pipe();
-                if (r == number)
-                {
-                    return (r, w);
-                }
-                extra.Add(r);
-                extra.Add(w);
-            }
-            throw new InvalidOperationException($"Descriptor number {number} was not reused.");
-        }
-        finally
-        {
-            extra.ForEach(NativeTestHelpers.Close);
-        }
     }
 }

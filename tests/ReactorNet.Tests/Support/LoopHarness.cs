@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ReactorNet.Interop;
 
 namespace ReactorNet.Tests.Support;
@@ -92,7 +93,7 @@ internal sealed class DelegateHandler(Action<Registration, Readiness> onEvent) :
 }
 
 /// <summary>Pipes and eventfds for tests, through the library's own interop.</summary>
-internal static unsafe class NativeTestHelpers
+internal static unsafe partial class NativeTestHelpers
 {
     public static (int Read, int Write) Pipe()
     {
@@ -131,4 +132,26 @@ internal static unsafe class NativeTestHelpers
     }
 
     public static void Close(int fd) => FileDescriptor.Close(fd);
+
+    /// <summary>
+    /// Makes <paramref name="number"/> refer to a new pipe's read end, closing what it referred to,
+    /// in one step (<c>dup3</c>): the number is never free in between, so a test running beside
+    /// this one cannot take it, as it could between a <c>close</c> and a reopen.
+    /// </summary>
+    public static (int Read, int Write) ReplaceWithPipe(int number)
+    {
+        var (read, write) = Pipe();
+        int result = dup3(read, number, Libc.O_CLOEXEC);
+        int errno = Errno.Last;
+        Close(read);
+        if (result < 0)
+        {
+            Close(write);
+            throw new InvalidOperationException($"dup3 onto descriptor {number} failed: errno {errno}.");
+        }
+        return (number, write);
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int dup3(int oldFd, int newFd, int flags);
 }
