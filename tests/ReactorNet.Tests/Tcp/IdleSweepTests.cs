@@ -48,24 +48,8 @@ public sealed class IdleSweepTests
     [Fact]
     public async Task A_logger_that_throws_on_the_idle_timeout_line_stops_neither_that_close_nor_the_others()
     {
-        var idle = TimeSpan.FromMilliseconds(200);
-        var logger = new ThrowingLoggerFactory(line => line.EndsWith("idle timeout", StringComparison.Ordinal));
-        using var harness = new EchoServerHarness(new TcpServerOptions { Connection = new TcpConnectionOptions { IdleTimeout = idle } },
-            reactorOptions: new ReactorOptions { LoggerFactory = logger });
-        const int Count = 5;
-        var closed = harness.Handler.WhenClosed(Count);
-        var clients = new List<Socket>();
-        try
-        {
-            await ConnectClientsAsync(harness, Count, clients);
-            await closed.WaitAsync(LoopHarness.Timeout);
-        }
-        finally
-        {
-            clients.ForEach(c => c.Dispose());
-        }
-        logger.Thrown.Should().BeGreaterThan(0, "the test needs the logger to have thrown");
-        harness.Handler.Closed.Should().HaveCount(Count).And.OnlyContain(c => c.Reason == CloseReason.IdleTimeout);
+        using EchoServerHarness harness = await EveryIdleClientClosesDespiteAThrowingLoggerAsync(
+            line => line.EndsWith("idle timeout", StringComparison.Ordinal), count: 5);
     }
 
     /// <summary>
@@ -131,24 +115,44 @@ public sealed class IdleSweepTests
     [Fact]
     public async Task A_logger_that_throws_on_the_closed_line_keeps_neither_the_handler_nor_the_server_from_hearing_of_the_close()
     {
-        var logger = new ThrowingLoggerFactory(line => line.Contains(" closed: IdleTimeout", StringComparison.Ordinal));
-        using var harness = new EchoServerHarness(new TcpServerOptions { Connection = new TcpConnectionOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) } },
+        using EchoServerHarness harness = await EveryIdleClientClosesDespiteAThrowingLoggerAsync(
+            line => line.Contains(" closed: IdleTimeout", StringComparison.Ordinal), count: 3);
+        harness.Loop.Invoke(() => harness.Server.ConnectionCount).Should().Be(0, "the server forgot every closed connection");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="count"/> clients into the 200 ms idle timeout of a server whose logger
+    /// throws on the lines <paramref name="throwsOn"/> picks, and checks that the logger threw and
+    /// that every connection still closed for idleness. Returns the server for more checks; the
+    /// caller disposes it.
+    /// </summary>
+    private static async Task<EchoServerHarness> EveryIdleClientClosesDespiteAThrowingLoggerAsync(Func<string, bool> throwsOn, int count)
+    {
+        var logger = new ThrowingLoggerFactory(throwsOn);
+        var harness = new EchoServerHarness(new TcpServerOptions { Connection = new TcpConnectionOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) } },
             reactorOptions: new ReactorOptions { LoggerFactory = logger });
-        const int Count = 3;
-        var closed = harness.Handler.WhenClosed(Count);
-        var clients = new List<Socket>();
         try
         {
-            await ConnectClientsAsync(harness, Count, clients);
-            await closed.WaitAsync(LoopHarness.Timeout);
+            var closed = harness.Handler.WhenClosed(count);
+            var clients = new List<Socket>();
+            try
+            {
+                await ConnectClientsAsync(harness, count, clients);
+                await closed.WaitAsync(LoopHarness.Timeout);
+            }
+            finally
+            {
+                clients.ForEach(c => c.Dispose());
+            }
+            logger.Thrown.Should().BeGreaterThan(0, "the test needs the logger to have thrown");
+            harness.Handler.Closed.Should().HaveCount(count).And.OnlyContain(c => c.Reason == CloseReason.IdleTimeout);
+            return harness;
         }
-        finally
+        catch
         {
-            clients.ForEach(c => c.Dispose());
+            harness.Dispose();
+            throw;
         }
-        logger.Thrown.Should().BeGreaterThan(0, "the test needs the logger to have thrown");
-        harness.Handler.Closed.Should().HaveCount(Count).And.OnlyContain(c => c.Reason == CloseReason.IdleTimeout);
-        harness.Loop.Invoke(() => harness.Server.ConnectionCount).Should().Be(0, "the server forgot every closed connection");
     }
 
     /// <summary>
