@@ -86,7 +86,7 @@ fi
 # nginx_conf DIR PORT: one worker answering every request as HttpServer's /plaintext does.
 nginx_conf() {
   local dir=$1 p=$2
-  mkdir -p "$dir/tmp"
+  mkdir -p "$dir/nginx-temp"
   cat >"$dir/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
@@ -98,11 +98,11 @@ http {
   server_tokens off;
   # The default (1000) would close every wrk connection after 1000 requests; the other servers never do.
   keepalive_requests 100000000;
-  client_body_temp_path $dir/tmp/body;
-  proxy_temp_path $dir/tmp/proxy;
-  fastcgi_temp_path $dir/tmp/fastcgi;
-  uwsgi_temp_path $dir/tmp/uwsgi;
-  scgi_temp_path $dir/tmp/scgi;
+  client_body_temp_path $dir/nginx-temp/body;
+  proxy_temp_path $dir/nginx-temp/proxy;
+  fastcgi_temp_path $dir/nginx-temp/fastcgi;
+  uwsgi_temp_path $dir/nginx-temp/uwsgi;
+  scgi_temp_path $dir/nginx-temp/scgi;
   server {
     listen 127.0.0.1:$p;
     location / {
