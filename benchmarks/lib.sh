@@ -181,3 +181,18 @@ raw_median() {
   # shellcheck disable=SC2046 # one value per word
   median $(awk -F'\t' -v w="$2" -v k="$3" -v t="$4" -v f="$5" '$2 == w && $3 == k && $4 == t { print $f }' "$1")
 }
+# raw_spread FILE WORKLOAD SERVER KEY FIELD -> "MIN–MAX" of FIELD over the rounds.
+raw_spread() {
+  awk -F'\t' -v w="$2" -v k="$3" -v t="$4" -v f="$5" '$2 == w && $3 == k && $4 == t {
+      if (n++ == 0 || $f < lo) lo = $f; if (n == 1 || $f > hi) hi = $f }
+    END { if (n) printf "%.0f–%.0f", lo, hi }' "$1"
+}
+# raw_ratio_spread FILE WORKLOAD SERVER REFERENCE KEY FIELD -> "MIN–MAX" of SERVER's FIELD over
+# REFERENCE's in the same round: how far one round's verdict can be from the next one's.
+raw_ratio_spread() {
+  awk -F'\t' -v w="$2" -v k="$3" -v r="$4" -v t="$5" -v f="$6" '$2 == w && $4 == t {
+      if ($3 == k) mine[$1] = $f; else if ($3 == r) ref[$1] = $f }
+    END { for (i in mine) if ((i in ref) && ref[i] > 0) { x = mine[i] / ref[i]
+            if (n++ == 0 || x < lo) lo = x; if (n == 1 || x > hi) hi = x }
+          if (n) printf "%.2f–%.2f", lo, hi }' "$1"
+}

@@ -200,6 +200,30 @@ mkdir -p "$(dirname "$OUT")"
       echo "$line | $pct | $us | $( [ -n "$rss" ] && mib "$rss") | $thr | $notes |"
     done
   done
+  if [ "$ROUNDS" -gt 1 ]; then
+    echo
+    echo "## Round to round"
+    echo
+    echo "How far apart the rounds were: redis-server's lowest and highest requests/s, and each other server's ratio to"
+    echo "redis-server within the same round (lowest–highest). Where a range spans 1.00, the rounds disagree on which server was faster."
+    for w in $WORKLOADS; do
+      echo
+      echo "$(workload_args "$w"):"
+      echo
+      echo "| server | PING_INLINE | PING_MBULK | SET | GET |"
+      echo "|---|---:|---:|---:|---:|"
+      for kind in $SERVERS; do
+        line="| $(label "$kind")"
+        for t in $tests; do
+          if [ "$kind" = redis ]; then
+            spread=$(raw_spread "$raw" "$w" redis "$t" 5)
+            line="$line | $(grouped "${spread%–*}")–$(grouped "${spread#*–}")"
+          else line="$line | $(raw_ratio_spread "$raw" "$w" "$kind" redis "$t" 5)"; fi
+        done
+        echo "$line |"
+      done
+    done
+  fi
   if [ "$STRACE" = 1 ]; then
     echo
     echo "## Write system calls per request, -c 50 -P 16"
