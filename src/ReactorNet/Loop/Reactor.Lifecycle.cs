@@ -39,21 +39,23 @@ public sealed unsafe partial class Reactor
     /// <summary>The loop proper, on the thread that holds the claim on <see cref="_loopThread"/>.</summary>
     private void RunClaimed()
     {
-        bool watched = false;
-        if (_stallTicks > 0)
-        {
-            watched = StallWatchdog.Watch(this);
-            if (!watched)
-            {
-                Log.StallDetectionOff(_logger, _threadName);
-            }
-        }
         // Awaits that start in the loop's callbacks resume on the loop. A thread of the
         // application that called Run gets its own context back when the loop ends.
         SynchronizationContext? callersContext = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(_synchronizationContext);
+        bool watched = false;
         try
         {
+            // Inside the try: whatever fails from here on, the finally below lets go of the claim
+            // and signals the exit, or Run could never be called again and Dispose would wait for ever.
+            if (_stallTicks > 0)
+            {
+                watched = WatchHook?.Invoke(this) ?? StallWatchdog.Watch(this);
+                if (!watched)
+                {
+                    Log.StallDetectionOff(_logger, _threadName);
+                }
+            }
             try
             {
                 while (!_stopRequested && !IsDisposed)

@@ -16,6 +16,12 @@ public sealed partial class Reactor
     internal long StallThresholdMs { get; }
 
     /// <summary>
+    /// Test seam: stands in for <see cref="StallWatchdog.Watch"/> when the loop starts, so a test can
+    /// have the watchdog's thread fail to start for this loop only. Null in production.
+    /// </summary>
+    internal Func<Reactor, bool>? WatchHook { get; set; }
+
+    /// <summary>
     /// Watchdog thread: the same callback sequence number with a callback running on two ticks
     /// means one callback has held the loop since the first of them. One warning per callback.
     /// </summary>

@@ -81,7 +81,7 @@ public sealed unsafe partial class Reactor : IDisposable
         _timers = new TimerQueue(_tracker);
         _stallTicks = Timeouts.IsEnabled(options.StallThreshold) ? Timeouts.ToTicks(options.StallThreshold) : 0;
         StallThresholdMs = (long)Math.Min(options.StallThreshold.TotalMilliseconds, int.MaxValue);
-        _logger = options.LoggerFactory?.CreateLogger<Reactor>() ?? NullLogger<Reactor>.Instance;
+        _logger = options.LoggerFactory is { } loggerFactory ? new GuardedLogger(loggerFactory.CreateLogger<Reactor>()) : NullLogger<Reactor>.Instance;
         _logCallbackFault = ex => Log.CallbackFailed(_logger, ex);
         Metrics = ReactorMetrics.Create(options.MeterFactory);
         Metrics.Track(_work);
