@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 namespace ReactorNet;
 
 /// <summary>
-/// What the loop thread is doing, for the stall watchdog: before each callback the loop writes the
-/// callback's owner and bumps a sequence number (two plain field writes, no lock, no allocation);
+/// What the loop thread is doing, for the stall watchdog: before each callback the loop bumps a
+/// sequence number and writes the callback's owner (two field writes, no lock, no allocation);
 /// before it sleeps in <c>epoll_wait</c> it clears the owner. The watchdog, on a thread of its own, reads
 /// both: the same sequence number with an owner on two of its ticks means one callback has held
 /// the loop at least as long as the ticks are apart.
@@ -20,8 +20,11 @@ internal sealed class CallbackTracker
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Enter(object? owner)
     {
-        Current = owner;
+        // The number first, then the owner with a release write (a plain store on x64): a watchdog
+        // that sees this owner sees this number too, and one that reads the number again after the
+        // owner knows whether the loop moved on meanwhile (Reactor.CheckStall).
         Sequence++;
+        Volatile.Write(ref Current, owner);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -85,6 +85,40 @@ public sealed class StallDetectionTests
         loop.Invoke(() => 0);
     }
 
+    /// <summary>
+    /// The watchdog reads the loop's callback sequence number, then the callback's owner. A loop
+    /// that returned from the stalled callback and entered the next one between those two reads
+    /// had the next one blamed for the stall of the one before (same number, new owner). The test
+    /// looks in the watchdog's place at a loop that is not running (so the watchdog never looks at
+    /// it), and moves the loop on exactly between the reads.
+    /// </summary>
+    [Fact]
+    public void A_callback_entered_while_the_watchdog_looks_is_not_blamed_for_the_stall_of_the_one_before()
+    {
+        var log = new CapturingLoggerFactory();
+        using var reactor = new Reactor(new ReactorOptions { LoggerFactory = log, StallThreshold = TimeSpan.FromMilliseconds(100) });
+        long threshold = System.Diagnostics.Stopwatch.Frequency / 10;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        reactor.EnterCallback(new StalledWork());
+        reactor.CheckStall(start); // the clock starts for the stalled callback
+
+        reactor.StallCheckHook = () =>
+        {
+            reactor.StallCheckHook = null;
+            reactor.EnterCallback(new NextWork()); // the stalled callback returns, the next one starts
+        };
+        reactor.CheckStall(start + threshold + 1);
+        Warnings(log).Should().NotContain(w => w.Contains(typeof(NextWork).FullName!, StringComparison.Ordinal), "the next callback had only just started");
+
+        // It is still watched: holding the loop for the threshold itself, it is reported by its name.
+        reactor.CheckStall(start + (2 * threshold) + 2);
+        Warnings(log).Should().ContainSingle().Which.Should().Contain(typeof(NextWork).FullName!);
+    }
+
+    private sealed class StalledWork;
+
+    private sealed class NextWork;
+
     [Fact]
     public void A_negative_threshold_is_rejected()
     {
