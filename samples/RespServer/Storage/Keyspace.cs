@@ -19,8 +19,14 @@ public sealed class Keyspace
     /// <summary>Keys sampled per round of <see cref="ActiveExpireCycle"/> (Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP).</summary>
     public const int ActiveExpireSamples = 20;
 
-    /// <summary>Rounds per call at most: the bound on one call's work is this times <see cref="ActiveExpireSamples"/>.</summary>
-    public const int ActiveExpireMaxRounds = 16;
+    /// <summary>
+    /// Time one <see cref="ActiveExpireCycle"/> may take (Redis: 25 % of a 100 ms tick). A budget
+    /// of time, not of keys: a fixed count per tick reclaims less than a client can expire.
+    /// </summary>
+    public const long ActiveExpireBudgetMilliseconds = 25;
+
+    /// <summary>Rounds between two looks at the clock (Redis: every 16 iterations).</summary>
+    private const int RoundsPerClockRead = 16;
 
     /// <summary>Pass to <see cref="Set"/> to keep the key's current expiry (APPEND, INCR).</summary>
     public const long KeepExpiry = -1;
@@ -196,15 +202,16 @@ public sealed class Keyspace
     /// <summary>
     /// One step of active expiry, as Redis's <c>activeExpireCycle</c>: draw
     /// <see cref="ActiveExpireSamples"/> random keys that have an expiry, delete the expired ones,
-    /// and go on while more than 10 % of a sample was expired, for at most
-    /// <see cref="ActiveExpireMaxRounds"/> rounds.
+    /// and go on while more than 10 % of a sample was expired, until
+    /// <see cref="ActiveExpireBudgetMilliseconds"/> have passed (the clock is read every few rounds).
     /// </summary>
     /// <returns>Keys deleted.</returns>
     public int ActiveExpireCycle()
     {
-        long now = Now;
+        long start = Now;
+        long now = start;
         int deleted = 0;
-        for (int round = 0; round < ActiveExpireMaxRounds && _volatile.Count > 0; round++)
+        for (int round = 1; _volatile.Count > 0; round++)
         {
             int sampled = Math.Min(ActiveExpireSamples, _volatile.Count);
             int expired = 0;
@@ -221,6 +228,14 @@ public sealed class Keyspace
             if (expired * 10 <= sampled)
             {
                 break; // few expired keys left: not worth more work this time
+            }
+            if (round % RoundsPerClockRead == 0)
+            {
+                now = Now;
+                if (now - start >= ActiveExpireBudgetMilliseconds)
+                {
+                    break;
+                }
             }
         }
         return deleted;
