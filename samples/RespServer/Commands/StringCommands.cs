@@ -235,21 +235,16 @@ public static class StringCommands
             context.Writer.Integer(suffix.Length);
             return;
         }
-        long total = (long)entry.Value.Length + suffix.Length;
-        if (total > RespParser.MaxBulkLength)
+        if ((long)entry.Length + suffix.Length > RespParser.MaxBulkLength)
         {
             context.Writer.Error(Errors.StringTooLong);
             return;
         }
-        byte[] value = new byte[total];
-        entry.Value.CopyTo(value, 0);
-        suffix.CopyTo(value.AsSpan(entry.Value.Length));
-        context.Keyspace.Set(key, value, Keyspace.KeepExpiry);
-        context.Writer.Integer(total);
+        context.Writer.Integer(context.Keyspace.Append(entry, suffix));
     }
 
     private static void Strlen(CommandContext context, RespRequest request) =>
-        context.Writer.Integer(context.Keyspace.Find(request[1])?.Value.Length ?? 0);
+        context.Writer.Integer(context.Keyspace.Find(request[1])?.Length ?? 0);
 
     private static void MGet(CommandContext context, RespRequest request)
     {

@@ -55,7 +55,7 @@ public sealed class Keyspace
     /// <summary>Keys that have an expiry.</summary>
     public int VolatileCount => _volatile.Count;
 
-    /// <summary>The memory account: key and value bytes plus <see cref="EntryOverhead"/> per key.</summary>
+    /// <summary>The memory account: key and value bytes (with the room APPEND left) plus <see cref="EntryOverhead"/> per key.</summary>
     public long UsedMemory { get; private set; }
 
     /// <summary>0: unlimited. Otherwise writes that may grow memory are refused while <see cref="UsedMemory"/> is above it.</summary>
@@ -89,22 +89,41 @@ public sealed class Keyspace
     public Entry Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expiresAt)
     {
         Entry? entry = Find(key);
-        if (entry is not null && entry.Value.Length == value.Length)
+        if (entry is not null && entry.Length == value.Length)
         {
-            value.CopyTo(entry.Value);
+            value.CopyTo(entry.Buffer);
             ApplyExpiry(entry, expiresAt);
             return entry;
         }
         return Store(key, entry, value.ToArray(), expiresAt);
     }
 
-    /// <summary>Stores <paramref name="value"/> (owned by the keyspace from now on).</summary>
-    /// <param name="expiresAt">Absolute time in <see cref="Now"/>'s milliseconds, <see cref="NoExpiry"/> or <see cref="KeepExpiry"/>.</param>
-    public Entry Set(ReadOnlySpan<byte> key, byte[] value, long expiresAt)
+    /// <summary>
+    /// Appends <paramref name="suffix"/> to the value of a live entry (its expiry stays). The value
+    /// grows with room to spare, as Redis's <c>sdsMakeRoomFor</c>: to twice the new length below
+    /// 1 MiB, 1 MiB more above; so appending small pieces to a large value copies it once in
+    /// many appends, not on every one. The room counts in <see cref="UsedMemory"/>.
+    /// </summary>
+    /// <returns>The value's new length.</returns>
+    public int Append(Entry entry, ReadOnlySpan<byte> suffix)
     {
-        ArgumentNullException.ThrowIfNull(value);
-        return Store(key, Find(key), value, expiresAt);
+        ArgumentNullException.ThrowIfNull(entry);
+        int length = checked(entry.Length + suffix.Length);
+        if (length > entry.Buffer.Length)
+        {
+            int capacity = length < GreedyGrowthLimit ? length * 2 : length + GreedyGrowthLimit;
+            byte[] buffer = new byte[capacity];
+            entry.Value.CopyTo(buffer);
+            UsedMemory += capacity - entry.Buffer.Length;
+            entry.Buffer = buffer;
+        }
+        suffix.CopyTo(entry.Buffer.AsSpan(entry.Length));
+        entry.Length = length;
+        return length;
     }
+
+    /// <summary>Redis's SDS_MAX_PREALLOC: a growing value doubles below this, then grows by it.</summary>
+    private const int GreedyGrowthLimit = 1 << 20;
 
     /// <summary>Puts <paramref name="value"/> in <paramref name="entry"/>, the live entry of <paramref name="key"/>, or in a new one when it is null.</summary>
     private Entry Store(ReadOnlySpan<byte> key, Entry? entry, byte[] value, long expiresAt)
@@ -117,8 +136,9 @@ public sealed class Keyspace
         }
         else
         {
-            UsedMemory += value.Length - entry.Value.Length;
-            entry.Value = value;
+            UsedMemory += value.Length - entry.Buffer.Length;
+            entry.Buffer = value;
+            entry.Length = value.Length;
         }
         ApplyExpiry(entry, expiresAt);
         return entry;
@@ -176,7 +196,7 @@ public sealed class Keyspace
         {
             RemoveVolatile(entry);
         }
-        UsedMemory -= entry.Key.Length + entry.Value.Length + EntryOverhead;
+        UsedMemory -= entry.Key.Length + entry.Buffer.Length + EntryOverhead;
     }
 
     public void Flush()
@@ -260,7 +280,13 @@ public sealed class Keyspace
     {
         public byte[] Key { get; } = key;
 
-        public byte[] Value { get; internal set; } = value;
+        /// <summary>The value's bytes: the start of <see cref="Buffer"/>.</summary>
+        public ReadOnlySpan<byte> Value => Buffer.AsSpan(0, Length);
+
+        public int Length { get; internal set; } = value.Length;
+
+        /// <summary>Holds the value and, after an APPEND, room to grow (see <see cref="Append"/>).</summary>
+        internal byte[] Buffer { get; set; } = value;
 
         /// <summary>Absolute expiry time, or <see cref="NoExpiry"/>.</summary>
         public long ExpiresAt { get; internal set; }
