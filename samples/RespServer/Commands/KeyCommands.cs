@@ -193,9 +193,14 @@ public static class KeyCommands
 
     private static void Select(CommandContext context, RespRequest request)
     {
-        if (!RespInteger.TryParse(request[1], out long index) || index is < int.MinValue or > int.MaxValue)
+        if (!RespInteger.TryParse(request[1], out long index))
         {
             context.Writer.Error(Errors.NotInteger);
+            return;
+        }
+        if (index is < int.MinValue or > int.MaxValue)
+        {
+            context.Writer.Error(Errors.NotInt32); // Redis's getIntFromObjectOrReply
             return;
         }
         if (index != 0)

@@ -52,7 +52,9 @@ public static class StringCommands
         {
             ReadOnlySpan<byte> option = request[j];
             bool hasNext = j + 1 < request.Count;
-            bool hasExpire = expireIndex >= 0 || keepTtl;
+            // Redis takes the same kind of expiry again (the last one wins), never two kinds.
+            bool otherThanSeconds = keepTtl || (expireIndex >= 0 && unitMilliseconds != 1000);
+            bool otherThanMilliseconds = keepTtl || (expireIndex >= 0 && unitMilliseconds != 1);
             if (Ascii.EqualsIgnoreCase(option, "NX"u8) && !xx)
             {
                 nx = true;
@@ -65,16 +67,16 @@ public static class StringCommands
             {
                 get = true;
             }
-            else if (Ascii.EqualsIgnoreCase(option, "KEEPTTL"u8) && !hasExpire)
+            else if (Ascii.EqualsIgnoreCase(option, "KEEPTTL"u8) && expireIndex < 0)
             {
                 keepTtl = true;
             }
-            else if (Ascii.EqualsIgnoreCase(option, "EX"u8) && !hasExpire && hasNext)
+            else if (Ascii.EqualsIgnoreCase(option, "EX"u8) && !otherThanSeconds && hasNext)
             {
                 unitMilliseconds = 1000;
                 expireIndex = ++j;
             }
-            else if (Ascii.EqualsIgnoreCase(option, "PX"u8) && !hasExpire && hasNext)
+            else if (Ascii.EqualsIgnoreCase(option, "PX"u8) && !otherThanMilliseconds && hasNext)
             {
                 unitMilliseconds = 1;
                 expireIndex = ++j;

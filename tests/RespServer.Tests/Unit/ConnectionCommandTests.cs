@@ -19,6 +19,21 @@ public sealed class ConnectionCommandTests
         _redis.Run("x\r\ny").Should().Be(Error("ERR unknown command 'x  y', with args beginning with: "), "CR and LF in an error become spaces");
     }
 
+    /// <summary>
+    /// Redis 7.0.15 (redis-cli -p PORT FOO a $(printf 'b%.0s' {1..200}), and the same with NUL bytes
+    /// sent raw) prints each argument with <c>'%.*s' </c> and a precision of 128 minus the list so
+    /// far, counted before the argument's opening quote; <c>%s</c> ends at a NUL byte. Here the
+    /// precision counted the quote (one byte short) and NUL bytes were echoed.
+    /// </summary>
+    [Fact]
+    public void Unknown_command_lists_its_arguments_cut_as_Redis_cuts_them()
+    {
+        _redis.Run("FOO", new string('x', 200)).Should().Be(Error($"ERR unknown command 'FOO', with args beginning with: '{new string('x', 128)}' "));
+        _redis.Run("FOO", "a", new string('b', 200)).Should().Be(Error($"ERR unknown command 'FOO', with args beginning with: 'a' '{new string('b', 124)}' "));
+        _redis.Run("F\0OO", "a\0b", "c").Should().Be(Error("ERR unknown command 'F', with args beginning with: 'a' 'c' "));
+        _redis.Run(new string('n', 200)).Should().Be(Error($"ERR unknown command '{new string('n', 128)}', with args beginning with: "));
+    }
+
     [Fact]
     public void Ping_echo_quit()
     {

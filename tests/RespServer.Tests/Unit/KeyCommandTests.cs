@@ -191,6 +191,10 @@ public sealed class KeyCommandTests
         _redis.Run("SELECT", "0").Should().Be(Ok);
         _redis.Run("SELECT", "1").Should().Be(Error("ERR DB index is out of range"));
         _redis.Run("SELECT", "x").Should().Be(Error("ERR value is not an integer or out of range"));
+        // Redis 7.0.15: redis-cli SELECT 2147483648 (getIntFromObjectOrReply's own words).
+        _redis.Run("SELECT", "2147483648").Should().Be(Error("ERR value is out of range, value must between -2147483648 and 2147483647"));
+        _redis.Run("SELECT", "-2147483649").Should().Be(Error("ERR value is out of range, value must between -2147483648 and 2147483647"));
+        _redis.Run("SELECT", "-2147483648").Should().Be(Error("ERR DB index is out of range"));
     }
 
     [Fact]

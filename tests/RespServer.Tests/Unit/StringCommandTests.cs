@@ -133,6 +133,31 @@ public sealed class StringCommandTests
         _redis.Run("PSETEX", "k", "x", "v").Should().Be(Error("ERR value is not an integer or out of range"));
     }
 
+    /// <summary>
+    /// Redis 7.0.15 takes EX (or PX) again, the last one winning, and KEEPTTL twice; only a
+    /// different kind of expiry is a syntax error (checked with redis-cli against redis-server:
+    /// SET k v EX 10 EX 20 -> OK, SET k v EX abc EX 10 -> OK, SET k v EX 10 EX abc -> not an
+    /// integer, SET k v KEEPTTL KEEPTTL -> OK, SET k v EX 10 PX 20 -> syntax error).
+    /// </summary>
+    [Fact]
+    public void Set_takes_a_repeated_expiry_option_the_last_one_winning()
+    {
+        _redis.Run("SET", "k", "v", "EX", "10", "EX", "20").Should().Be(Ok);
+        _redis.Run("TTL", "k").Should().Be(Integer(20));
+        _redis.Run("SET", "k", "v", "PX", "10", "px", "20000").Should().Be(Ok);
+        _redis.Run("PTTL", "k").Should().Be(Integer(20000));
+        _redis.Run("SET", "k", "v", "EX", "abc", "EX", "30").Should().Be(Ok);
+        _redis.Run("TTL", "k").Should().Be(Integer(30));
+        _redis.Run("SET", "k", "w", "KEEPTTL", "KEEPTTL").Should().Be(Ok);
+        _redis.Run("TTL", "k").Should().Be(Integer(30));
+        _redis.Run("SET", "k", "v", "EX", "10", "EX", "abc").Should().Be(Error("ERR value is not an integer or out of range"));
+        _redis.Run("SET", "k", "v", "EX", "10", "PX", "20").Should().Be(Error("ERR syntax error"));
+        _redis.Run("SET", "k", "v", "PX", "10", "EX", "20").Should().Be(Error("ERR syntax error"));
+        _redis.Run("SET", "k", "v", "KEEPTTL", "EX", "10").Should().Be(Error("ERR syntax error"));
+        _redis.Run("SET", "k", "v", "EX", "10", "KEEPTTL").Should().Be(Error("ERR syntax error"));
+        _redis.Run("GET", "k").Should().Be(Bulk("w"), "no refused SET changed the value");
+    }
+
     [Fact]
     public void Append_strlen_getdel()
     {
