@@ -109,9 +109,9 @@ internal static class StallWatchdog
                 }
                 catch (Exception)
                 {
-                    // The application's logger threw writing the warning. Escaping this thread it
-                    // would be unhandled and end the process; the warning is lost (that logger is
-                    // the one place to report it), and the other loops are still watched.
+                    // Application code threw while the stall was reported: a meter listener counting
+                    // it (the logger is guarded: GuardedLogger). Escaping this thread the exception
+                    // would be unhandled and end the process; the other loops are still watched.
                 }
             }
             Interlocked.Increment(ref s_ticks);

@@ -63,7 +63,7 @@ internal sealed class IdleSweep
         Reactor reactor = _tracked[0].Reactor;
         _timerDue = long.MaxValue;
         long now = reactor.LoopTimestamp;
-        long next = now; // if the scan ends early (an application's logger threw), the rest waits one interval
+        long next = now; // if the scan ends early (a close failed), the rest waits one interval
         try
         {
             next = Scan(now);
