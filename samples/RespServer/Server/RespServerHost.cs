@@ -10,8 +10,8 @@ namespace ReactorNet.Samples.Resp.Server;
 /// <summary>
 /// The Redis-protocol server: N event loops, one keyspace. Connections are spread over the loops;
 /// every command runs under <see cref="ServerState.Gate"/>, so with several loops each command is
-/// still atomic and each client's commands keep their order. Active expiry runs on the first loop's
-/// timer, 10 times a second, as Redis's default <c>hz 10</c>.
+/// still atomic and each client's commands keep their order. Active expiry (and the shrinking of an
+/// emptied table) runs on the first loop's timer, 10 times a second, as Redis's default <c>hz 10</c>.
 /// </summary>
 public sealed class RespServerHost : IDisposable
 {
@@ -39,7 +39,7 @@ public sealed class RespServerHost : IDisposable
             {
                 lock (state.Gate)
                 {
-                    state.Keyspace.ActiveExpireCycle();
+                    state.Keyspace.Tick();
                 }
             }, State, period: ActiveExpirePeriod);
             _loops.Start();

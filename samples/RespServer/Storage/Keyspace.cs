@@ -55,6 +55,34 @@ public sealed class Keyspace
     /// <summary>Keys that have an expiry.</summary>
     public int VolatileCount => _volatile.Count;
 
+    /// <summary>Slots of the key table (diagnostics: a table keeps its room until <see cref="Tick"/> or <see cref="Flush"/> gives it back).</summary>
+    public int TableCapacity => _entries.Capacity;
+
+    /// <summary>Slots of the array of keys that have an expiry.</summary>
+    public int VolatileCapacity => _volatile.Capacity;
+
+    /// <summary>
+    /// The periodic work (Redis's <c>serverCron</c> part for databases): <see cref="ActiveExpireCycle"/>,
+    /// then a table that deletions and expiry left under a tenth full is shrunk to its keys, as
+    /// Redis's <c>tryResizeHashTables</c> does. A .NET table never shrinks by itself; the rehash
+    /// costs a pass over the keys left, which are fewer than a tenth of the slots.
+    /// </summary>
+    public void Tick()
+    {
+        ActiveExpireCycle();
+        if (_entries.Capacity > MinShrinkableCapacity && _entries.Count < _entries.Capacity / 10)
+        {
+            _entries.TrimExcess();
+        }
+        if (_volatile.Capacity > MinShrinkableCapacity && _volatile.Count < _volatile.Capacity / 10)
+        {
+            _volatile.TrimExcess();
+        }
+    }
+
+    /// <summary>Tables this small are not worth shrinking.</summary>
+    private const int MinShrinkableCapacity = 1024;
+
     /// <summary>The memory account: key and value bytes (with the room APPEND left) plus <see cref="EntryOverhead"/> per key.</summary>
     public long UsedMemory { get; private set; }
 
@@ -199,10 +227,13 @@ public sealed class Keyspace
         UsedMemory -= entry.Key.Length + entry.Buffer.Length + EntryOverhead;
     }
 
+    /// <summary>Deletes every key and gives back the tables' room (Clear alone keeps it).</summary>
     public void Flush()
     {
         _entries.Clear();
+        _entries.TrimExcess();
         _volatile.Clear();
+        _volatile.TrimExcess();
         UsedMemory = 0;
     }
 
