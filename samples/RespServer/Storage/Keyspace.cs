@@ -13,8 +13,14 @@ namespace ReactorNet.Samples.Resp.Storage;
 /// </remarks>
 public sealed class Keyspace
 {
-    /// <summary>What an entry costs beyond its key and value bytes (objects, dictionary slot), for the memory account.</summary>
-    public const int EntryOverhead = 64;
+    // The memory account in bytes of the 64-bit runtime's heap: an Entry object (header, method
+    // table, two references, a long, two ints), an array (header, method table, length, then its
+    // bytes rounded up to 8), a slot of the key table (the dictionary's entry: hash, next, key,
+    // value; and its bucket) and of the expiry array (a reference).
+    private const int EntryObjectBytes = 48;
+    private const int ArrayHeaderBytes = 24;
+    private const int TableSlotBytes = 28;
+    private const int VolatileSlotBytes = 8;
 
     /// <summary>Keys sampled per round of <see cref="ActiveExpireCycle"/> (Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP).</summary>
     public const int ActiveExpireSamples = 20;
@@ -83,8 +89,17 @@ public sealed class Keyspace
     /// <summary>Tables this small are not worth shrinking.</summary>
     private const int MinShrinkableCapacity = 1024;
 
-    /// <summary>The memory account: key and value bytes (with the room APPEND left) plus <see cref="EntryOverhead"/> per key.</summary>
-    public long UsedMemory { get; private set; }
+    /// <summary>
+    /// The memory account: what the keys and their tables take on the heap — each key's objects
+    /// (<see cref="DataBytes"/>) and every slot of the tables, used or not (<see cref="TableBytes"/>).
+    /// </summary>
+    public long UsedMemory => DataBytes + TableBytes;
+
+    /// <summary>Heap bytes of the stored keys' objects: entry, key and value (with the room APPEND left).</summary>
+    public long DataBytes { get; private set; }
+
+    /// <summary>Heap bytes of the key table and the expiry array, all their slots.</summary>
+    public long TableBytes => ((long)_entries.Capacity * TableSlotBytes) + ((long)_volatile.Capacity * VolatileSlotBytes);
 
     /// <summary>0: unlimited. Otherwise writes that may grow memory are refused while <see cref="UsedMemory"/> is above it.</summary>
     public long MaxMemory { get; set; }
@@ -142,7 +157,7 @@ public sealed class Keyspace
             int capacity = length < GreedyGrowthLimit ? length * 2 : length + GreedyGrowthLimit;
             byte[] buffer = new byte[capacity];
             entry.Value.CopyTo(buffer);
-            UsedMemory += capacity - entry.Buffer.Length;
+            DataBytes += ArrayBytes(capacity) - ArrayBytes(entry.Buffer.Length);
             entry.Buffer = buffer;
         }
         suffix.CopyTo(entry.Buffer.AsSpan(entry.Length));
@@ -160,11 +175,11 @@ public sealed class Keyspace
         {
             entry = new Entry(key.ToArray(), value);
             _entries.Add(entry.Key, entry);
-            UsedMemory += entry.Key.Length + value.Length + EntryOverhead;
+            DataBytes += EntryBytes(entry);
         }
         else
         {
-            UsedMemory += value.Length - entry.Buffer.Length;
+            DataBytes += ArrayBytes(value.Length) - ArrayBytes(entry.Buffer.Length);
             entry.Buffer = value;
             entry.Length = value.Length;
         }
@@ -224,7 +239,7 @@ public sealed class Keyspace
         {
             RemoveVolatile(entry);
         }
-        UsedMemory -= entry.Key.Length + entry.Buffer.Length + EntryOverhead;
+        DataBytes -= EntryBytes(entry);
     }
 
     /// <summary>Deletes every key and gives back the tables' room (Clear alone keeps it).</summary>
@@ -234,7 +249,7 @@ public sealed class Keyspace
         _entries.TrimExcess();
         _volatile.Clear();
         _volatile.TrimExcess();
-        UsedMemory = 0;
+        DataBytes = 0;
     }
 
     /// <summary>The live keys (expired ones are skipped, as Redis's KEYS does).</summary>
@@ -291,6 +306,10 @@ public sealed class Keyspace
         }
         return deleted;
     }
+
+    private static long EntryBytes(Entry entry) => EntryObjectBytes + ArrayBytes(entry.Key.Length) + ArrayBytes(entry.Buffer.Length);
+
+    private static long ArrayBytes(int length) => ArrayHeaderBytes + (((long)length + 7) & ~7L);
 
     // Redis: a key is expired once now > its expiry time.
     private static bool IsExpired(Entry entry, long now) => entry.ExpiresAt != NoExpiry && now > entry.ExpiresAt;

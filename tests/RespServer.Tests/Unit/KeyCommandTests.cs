@@ -66,7 +66,7 @@ public sealed class KeyCommandTests
 
         _redis.Run("EXISTS", "k").Should().Be(Integer(0));
         _redis.Keyspace.Count.Should().Be(0, "the access deleted it");
-        _redis.Keyspace.UsedMemory.Should().Be(0);
+        _redis.Keyspace.DataBytes.Should().Be(0);
     }
 
     [Fact]
@@ -238,10 +238,48 @@ public sealed class KeyCommandTests
         _redis.Run("SELECT", "-2147483648").Should().Be(Error("ERR DB index is out of range"));
     }
 
+    /// <summary>
+    /// The memory account must hold at least what the keys really take, or --maxmemory lets the
+    /// heap grow past the limit: 64 bytes per key plus the key and value bytes counted about half
+    /// of a small key's objects (an entry object, two arrays with their headers) and none of the
+    /// table. Upper bound: everything the thread allocated while filling the keyspace from empty
+    /// (the objects and every table the keyspace grew through).
+    /// </summary>
+    [Fact]
+    public void The_memory_account_holds_what_the_keys_take_on_the_heap()
+    {
+        const int Keys = 20_000;
+        byte[][] keys = [.. Enumerable.Range(0, Keys).Select(i => System.Text.Encoding.ASCII.GetBytes($"key:{i:D6}"))];
+        var keyspace = new Keyspace(() => 1_000, seed: 1);
+
+        long start = GC.GetAllocatedBytesForCurrentThread();
+        Fill();
+        long fromEmpty = GC.GetAllocatedBytesForCurrentThread() - start;
+        foreach (byte[] key in keys)
+        {
+            keyspace.Delete(key);
+        }
+        start = GC.GetAllocatedBytesForCurrentThread();
+        Fill(); // the table has room now: this is the keys' own objects
+        long objects = GC.GetAllocatedBytesForCurrentThread() - start;
+
+        keyspace.UsedMemory.Should().BeGreaterThan(objects, "the keys' objects and the table's slots").And.BeLessThanOrEqualTo(fromEmpty);
+
+        void Fill()
+        {
+            foreach (byte[] key in keys)
+            {
+                keyspace.Set(key, "abc"u8, Keyspace.NoExpiry);
+            }
+        }
+    }
+
     [Fact]
     public void Maxmemory_refuses_writes_that_grow_memory_while_over_the_limit()
     {
-        var redis = new CommandHarness(maxMemory: 1000);
+        // A 400-byte value under a 1-byte key takes 504 bytes of heap (entry, key, value), the
+        // key table 84 at first: the third SET passes the limit.
+        var redis = new CommandHarness(maxMemory: 1500);
         string value = new('x', 400);
         redis.Run("SET", "a", value).Should().Be(Ok);
         redis.Run("SET", "b", value).Should().Be(Ok);
