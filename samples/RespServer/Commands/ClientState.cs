@@ -14,6 +14,12 @@ public sealed class ClientState(long id, string address)
 
     public string LibraryVersion { get; set; } = string.Empty;
 
+    /// <summary>
+    /// True once the transport refuses this client's replies (its output limit was passed, or it is
+    /// closing): a command producing a long reply stops there, since nobody will receive the rest.
+    /// </summary>
+    public Func<bool> RepliesRefused { get; set; } = static () => false;
+
     /// <summary>Set by QUIT or a protocol error: the connection closes once the replies so far are sent.</summary>
     public bool CloseAfterReply { get; set; }
 }

@@ -13,4 +13,20 @@ public sealed class CommandContext(ServerState server, ClientState client, RespW
     public ClientState Client { get; } = client;
 
     public RespWriter Writer { get; } = writer;
+
+    /// <summary>
+    /// For a command writing a long reply, before item <paramref name="index"/> of it: true when
+    /// the client's replies are refused, so the rest would be thrown away. Asks every 64 items, or
+    /// at every large one (<paramref name="itemBytes"/> above <see cref="RespWriter.LargePayload"/>):
+    /// the replies written so far are handed to the output first, where a refusal shows.
+    /// </summary>
+    public bool ClientDropped(int index, int itemBytes = 0)
+    {
+        if ((index & 63) != 0 && itemBytes <= RespWriter.LargePayload)
+        {
+            return false;
+        }
+        Writer.Flush();
+        return Client.RepliesRefused();
+    }
 }

@@ -173,9 +173,13 @@ public static class KeyCommands
             }
         }
         context.Writer.ArrayHeader(matches.Count);
-        foreach (byte[] key in matches)
+        for (int i = 0; i < matches.Count; i++)
         {
-            context.Writer.Bulk(key);
+            if (context.ClientDropped(i, matches[i].Length))
+            {
+                return; // the reply is cut, but nobody will read it: the connection is being reset
+            }
+            context.Writer.Bulk(matches[i]);
         }
     }
 

@@ -254,6 +254,10 @@ public static class StringCommands
         for (int i = 1; i < request.Count; i++)
         {
             Keyspace.Entry? entry = context.Keyspace.Find(request[i]);
+            if (context.ClientDropped(i, entry?.Length ?? 0))
+            {
+                return; // the reply is cut, but nobody will read it: the connection is being reset
+            }
             if (entry is null)
             {
                 context.Writer.Null();

@@ -16,6 +16,10 @@ public sealed class RespConnectionHandler(ServerState server, CommandTable comma
     public void OnConnected(TcpConnection connection)
     {
         ClientState client = server.Connect(connection.RemoteEndPoint?.ToString() ?? "?");
+        // A send of nothing is refused exactly when the connection refuses sends (past its output
+        // limit, or closing) and takes nothing otherwise; IsWritable is false at the high-water
+        // mark too, where a reply must go on. (No loop-wide output cap is set, which a send could hit.)
+        client.RepliesRefused = () => !connection.TrySend(default);
         connection.UserState = new Connection(connection, new RespSession(server, commands, client));
         RespLog.Connected(logger, connection.RemoteEndPoint);
     }

@@ -85,6 +85,57 @@ public sealed class RespSessionTests
     }
 
     /// <summary>An ArrayBufferWriter that counts Advance calls.</summary>
+    /// <summary>
+    /// A client that does not read, sent one MGET whose reply passes its output limit, is dropped
+    /// by the transport, which refuses (discards) what follows; the command must stop there. It
+    /// went on to the last key: MGET of an 8 MiB value 100,000 times held the loop for 21 s after
+    /// the client was dropped (the stall every other client of the loop saw).
+    /// </summary>
+    [Fact]
+    public void A_command_stops_producing_a_reply_its_client_was_dropped_for()
+    {
+        const int Limit = 64 * 1024;
+        const int ValueSize = 2048;
+        var server = new ServerState(new Keyspace(seed: 1));
+        var output = new RefusingWriter(Limit);
+        ClientState client = server.Connect("127.0.0.1:1234");
+        client.RepliesRefused = () => output.Refused;
+        var session = new RespSession(server, CommandTable.Default, client);
+        session.Process(Encoding.ASCII.GetBytes(CommandHarness.Multibulk("SET", "v", new string('v', ValueSize))), new ArrayBufferWriter<byte>(), writable: null, out _);
+
+        byte[] mget = Encoding.ASCII.GetBytes(CommandHarness.Multibulk(["MGET", .. Enumerable.Repeat("v", 10_000)]));
+        session.Process(mget, output, writable: null, out _).Should().Be(mget.Length);
+
+        output.Refused.Should().BeTrue();
+        output.DiscardedBytes.Should().BeLessThan(100 * ValueSize, "the command looks every few keys whether its client is still there (the whole reply is 20 MB)");
+        server.Keyspace.Count.Should().Be(1);
+    }
+
+    /// <summary>Takes replies up to a limit, then refuses everything, as the transport does past the output limit.</summary>
+    private sealed class RefusingWriter(int limit) : IBufferWriter<byte>
+    {
+        private readonly ArrayBufferWriter<byte> _inner = new();
+
+        public bool Refused { get; private set; }
+
+        public long DiscardedBytes { get; private set; }
+
+        public void Advance(int count)
+        {
+            if (Refused || _inner.WrittenCount + count > limit)
+            {
+                Refused = true;
+                DiscardedBytes += count;
+                return;
+            }
+            _inner.Advance(count);
+        }
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => _inner.GetMemory(sizeHint);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => _inner.GetSpan(sizeHint);
+    }
+
     private sealed class CountingWriter : IBufferWriter<byte>
     {
         private readonly ArrayBufferWriter<byte> _inner = new();
