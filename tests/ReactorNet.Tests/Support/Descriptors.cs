@@ -72,6 +72,7 @@ internal sealed record DescriptorCensus(int Sockets, int DevNull, int Epolls, in
 internal static class KernelTcp
 {
     private const string SynSent = "02";
+    private const string Listen = "0A";
 
     /// <summary>How many sockets are in SYN_SENT towards 127.0.0.1:<paramref name="port"/> (IPv4 or IPv4-mapped IPv6): connects in flight.</summary>
     public static int ConnectsInFlightTo(int port)
@@ -82,6 +83,27 @@ internal static class KernelTcp
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Count(f => f.Length > 3 && f[2].EndsWith(remote, StringComparison.Ordinal) && f[3] == SynSent);
     }
+
+    /// <summary>
+    /// The inodes of the sockets listening on <paramref name="port"/> (any address, IPv4 or IPv6).
+    /// An inode names one socket for its whole life and is not handed out again soon after, unlike
+    /// the port: another test process may listen on a port our closed listener left.
+    /// </summary>
+    public static IReadOnlyList<string> ListenerInodes(int port) =>
+        Lines().Where(f => f.Length > 9 && f[1].EndsWith($":{port.ToString("X4", CultureInfo.InvariantCulture)}", StringComparison.Ordinal) && f[3] == Listen)
+            .Select(f => f[9]).ToList();
+
+    /// <summary>Whether any socket of this machine still has one of these <paramref name="inodes"/> and is listening.</summary>
+    public static bool AnyListening(IEnumerable<string> inodes)
+    {
+        var wanted = inodes.ToHashSet(StringComparer.Ordinal);
+        return Lines().Any(f => f.Length > 9 && f[3] == Listen && wanted.Contains(f[9]));
+    }
+
+    private static IEnumerable<string[]> Lines() =>
+        new[] { "/proc/net/tcp", "/proc/net/tcp6" }.Where(File.Exists)
+            .SelectMany(table => File.ReadLines(table).Skip(1))
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 }
 
 /// <summary>Records every connection's callbacks, from any loop.</summary>
