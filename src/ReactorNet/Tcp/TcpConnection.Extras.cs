@@ -9,7 +9,7 @@ public sealed partial class TcpConnection
 
     private Extras Extra => _extras ??= new Extras();
 
-    /// <summary>Test seam: runs at the start of each event's dispatch and of each batch write, to inject a fault of the transport itself. Loop thread.</summary>
+    /// <summary>Test seam: runs at the start of each event's dispatch, of each batch write and of each piece of the connection's own work run outside a dispatch (<see cref="Contained"/>), to inject a fault of the transport itself. Loop thread.</summary>
     internal Action? FaultHook
     {
         get => _extras?.FaultHook;

@@ -57,7 +57,7 @@ public sealed partial class TcpConnection
         {
             return true; // a drain is on its way and has not taken the inbox yet: it takes this send too
         }
-        if (Reactor.Execute(static c => c.DrainInbox(), this))
+        if (Reactor.Execute(static c => c.Contained(static x => x.DrainInbox()), this))
         {
             return true;
         }

@@ -113,7 +113,7 @@ public sealed partial class TcpConnection
             return;
         }
         _redeliveryPosted = true;
-        Reactor.Post(static c => c.PresentBufferedInput(), this);
+        Reactor.Post(static c => c.Contained(static x => x.PresentBufferedInput()), this);
     }
 
     private void PresentBufferedInput()

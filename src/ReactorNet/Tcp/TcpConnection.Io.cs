@@ -44,6 +44,27 @@ public sealed unsafe partial class TcpConnection
         CloseNow(CloseReason.HandlerFault, exception, reset: true);
     }
 
+    /// <summary>
+    /// Runs the connection's own work that the loop calls outside its dispatch: its close and
+    /// write-stall timers, and the work posted for it (a close or half-close, a drain of
+    /// cross-thread sends, a writability update, input presented again). A fault of the transport
+    /// there resets this connection, as in a dispatch; let out, it reached the loop, which logged it
+    /// as a failed callback and left the connection open: no OnClosed, still counted by its
+    /// server, its descriptor kept. Handler callbacks inside are isolated where they are called.
+    /// </summary>
+    private void Contained(Action<TcpConnection> work)
+    {
+        try
+        {
+            FaultHook?.Invoke();
+            work(this);
+        }
+        catch (Exception ex)
+        {
+            Fault(ex);
+        }
+    }
+
     private void HandleEvent(Readiness readiness)
     {
         bool hangUp = (readiness & Readiness.HangUp) != 0;

@@ -161,7 +161,7 @@ public sealed unsafe partial class TcpConnection
             // loop tells the application (on the loop thread, when the batch completes).
             if (!Reactor.IsInLoopThread)
             {
-                _ = Reactor.Execute(static c => c.UpdateWritability(), this); // false: disposed, and the connection with it
+                _ = Reactor.Execute(static c => c.Contained(static x => x.UpdateWritability()), this); // false: disposed, and the connection with it
             }
         }
         return Reservation.Taken;
@@ -286,7 +286,7 @@ public sealed unsafe partial class TcpConnection
         extras.StallTimerArmed = true;
         if (extras.StallTimer is null)
         {
-            extras.StallTimer = Reactor.Schedule(_options.WriteStallTimeout, static c => c.CheckWriteStall(), this);
+            extras.StallTimer = Reactor.Schedule(_options.WriteStallTimeout, static c => c.Contained(static x => x.CheckWriteStall()), this);
         }
         else
         {

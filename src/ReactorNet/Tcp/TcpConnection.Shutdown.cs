@@ -93,7 +93,7 @@ public sealed partial class TcpConnection : IReactorShutdownHandler
     {
         if (_extras?.CloseTimer is null && Timeouts.IsEnabled(_options.CloseTimeout))
         {
-            Extra.CloseTimer = Reactor.Schedule(_options.CloseTimeout, static c => c.OnCloseTimeout(), this);
+            Extra.CloseTimer = Reactor.Schedule(_options.CloseTimeout, static c => c.Contained(static x => x.OnCloseTimeout()), this);
         }
     }
 

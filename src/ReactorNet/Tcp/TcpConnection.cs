@@ -110,7 +110,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     public void Close()
     {
         RefuseSends();
-        _ = Reactor.Execute(static c => c.CloseInLoop(), this);
+        _ = Reactor.Execute(static c => c.Contained(static x => x.CloseInLoop()), this);
     }
 
     /// <summary>
@@ -129,7 +129,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     public void ShutdownOutput()
     {
         RefuseSends();
-        _ = Reactor.Execute(static c => c.ShutdownOutputInLoop(), this);
+        _ = Reactor.Execute(static c => c.Contained(static x => x.ShutdownOutputInLoop()), this);
     }
 
     /// <summary>Closes at once with RST (<c>SO_LINGER</c> 0), discarding queued output. Safe from any thread; idempotent.</summary>

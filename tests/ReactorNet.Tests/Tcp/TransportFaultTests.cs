@@ -100,6 +100,78 @@ public sealed class TransportFaultTests
         (await healthy.ReceiveExactlyAsync(1)).Should().Equal(5);
     }
 
+    /// <summary>
+    /// The same fault in the connection's own work that the loop runs outside its dispatch: a
+    /// timer (the close timer after a graceful Close, the write-stall timer) or work posted for it
+    /// (a Close from another thread). Before, the exception reached the loop, which logged it as a
+    /// failed callback and left the connection open: no OnClosed, still counted by its server,
+    /// its descriptor kept (the peer never heard of the close).
+    /// </summary>
+    [Theory]
+    [InlineData("close timer")]
+    [InlineData("write-stall timer")]
+    [InlineData("close from another thread")]
+    public async Task A_fault_in_a_connection_timer_or_posted_work_resets_that_connection_and_calls_OnClosed_once(string work)
+    {
+        var log = new CapturingLoggerFactory();
+        using var loop = new LoopHarness(new ReactorOptions { LoggerFactory = log });
+        var injected = new OutOfMemoryException("injected: a pool rent failed");
+        void Inject(TcpConnection c) => c.FaultHook = () => throw injected;
+        var handler = new ScriptedHandler
+        {
+            Connected = c =>
+            {
+                if (work == "close timer")
+                {
+                    c.Close(); // FIN now; the peer never answers with its own, so the close timer fires
+                    Inject(c);
+                }
+                else if (work == "write-stall timer")
+                {
+                    c.TrySend(new byte[8 << 20]).Should().BeTrue(); // the peer never reads
+                }
+            },
+            // Reported when the batch has been written as far as the kernel takes it: the write-stall
+            // timer is armed, and nothing but that timer runs the connection's work from here on.
+            WritabilityChanged = (c, writable) =>
+            {
+                if (!writable && work == "write-stall timer")
+                {
+                    Inject(c);
+                }
+            },
+        };
+        var options = new TcpConnectionOptions
+        {
+            CloseTimeout = TimeSpan.FromMilliseconds(50),
+            WriteStallTimeout = TimeSpan.FromMilliseconds(100),
+            MaxPendingOutputBytes = 16 << 20,
+        };
+        using var server = new TcpServer(loop.Reactor, new IPEndPoint(IPAddress.Loopback, 0), () => handler, new TcpServerOptions { Connection = options });
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
+        try
+        {
+            await client.ConnectAsync(server.LocalEndPoint).WaitAsync(LoopHarness.Timeout);
+        }
+        catch (SocketException) when (work != "close from another thread")
+        {
+            // The reset can reach the client before it hears of its connect (a loaded machine).
+        }
+        TcpConnection connection = await handler.ConnectedTask.Task.WaitAsync(LoopHarness.Timeout);
+        if (work == "close from another thread")
+        {
+            loop.Invoke(() => Inject(connection));
+            connection.Close();
+        }
+
+        (await handler.ClosedTask.Task.WaitAsync(LoopHarness.Timeout)).Should().Be(CloseReason.HandlerFault);
+        loop.Invoke(() => server.ConnectionCount).Should().Be(0, "the server no longer counts the connection");
+        connection.CloseError.Should().BeSameAs(injected);
+        loop.Reactor.Completion.IsCompleted.Should().BeFalse();
+        log.Entries.Should().Contain(e => e.Level == LogLevel.Error && ReferenceEquals(e.Exception, injected) && e.Message.Contains("transport failed", StringComparison.Ordinal));
+        log.Entries.Should().NotContain(e => e.Message.Contains("posted callback or timer threw", StringComparison.Ordinal), "the fault stays with the connection");
+    }
+
     /// <summary>Waits until the peer's end of <paramref name="socket"/> is gone: EOF or a reset.</summary>
     private static async Task ReceiveEndAsync(Socket socket)
     {
