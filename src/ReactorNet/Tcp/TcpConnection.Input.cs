@@ -52,7 +52,7 @@ public sealed partial class TcpConnection
         catch (Exception ex)
         {
             _presenting = false;
-            LogHandlerFault(ex);
+            Log.HandlerFaulted(Reactor.Logger, Id, ex);
             CloseNow(CloseReason.HandlerFault, ex, reset: true);
             ReleaseInput(); // a close inside OnData left it (see below)
             return;

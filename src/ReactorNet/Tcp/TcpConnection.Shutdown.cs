@@ -142,15 +142,7 @@ public sealed partial class TcpConnection : IReactorShutdownHandler
             ReleaseInput(); // else Present releases it once OnData has returned
         }
         Reactor.Metrics.Closed(reason.ToString());
-        try
-        {
-            Log.ConnectionClosed(Reactor.Logger, Id, reason, error);
-        }
-        catch (Exception)
-        {
-            // The application's logger threw: the line is lost (that logger is the one place to
-            // report it), but the server must still forget the connection and the handler hear of it.
-        }
+        Log.ConnectionClosed(Reactor.Logger, Id, reason, error);
         _onClosed?.Invoke(this);
         try
         {

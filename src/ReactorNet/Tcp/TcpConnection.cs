@@ -184,15 +184,7 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         reactor.Metrics.Opened();
         if (reactor.Logger.IsEnabled(LogLevel.Debug))
         {
-            try
-            {
-                Log.ConnectionOpened(reactor.Logger, connection.Id, connection.RemoteEndPoint); // only then is the endpoint built
-            }
-            catch (Exception)
-            {
-                // The application's logger threw: the line is lost. Failing the start here would
-                // have the caller close a descriptor the registration already owns (and closes again).
-            }
+            Log.ConnectionOpened(reactor.Logger, connection.Id, connection.RemoteEndPoint); // only then is the endpoint built
         }
         connection.Invoke(static (h, c) => h.OnConnected(c));
         return connection;
@@ -210,21 +202,8 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
         }
         catch (Exception ex)
         {
-            LogHandlerFault(ex);
+            Log.HandlerFaulted(Reactor.Logger, Id, ex);
             CloseNow(CloseReason.HandlerFault, ex, reset: true);
-        }
-    }
-
-    /// <summary>Logs a handler's exception before its connection is aborted; a logger that throws too loses the line, never the abort.</summary>
-    private void LogHandlerFault(Exception exception)
-    {
-        try
-        {
-            Log.HandlerFaulted(Reactor.Logger, Id, exception);
-        }
-        catch (Exception)
-        {
-            // The application's logger threw as well: the abort that follows matters more than the line.
         }
     }
 
@@ -252,14 +231,8 @@ public sealed partial class TcpConnection : IEventHandler, IDisposable, IHandler
     /// <summary>The idle sweep found the deadline passed: reset the connection.</summary>
     internal void OnIdleDeadline()
     {
-        try
-        {
-            Log.IdleTimeout(Reactor.Logger, Id);
-        }
-        finally
-        {
-            CloseNow(CloseReason.IdleTimeout, null, reset: true); // also when the application's logger throws
-        }
+        Log.IdleTimeout(Reactor.Logger, Id);
+        CloseNow(CloseReason.IdleTimeout, null, reset: true);
     }
 
     /// <summary>
